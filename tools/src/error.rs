@@ -1,0 +1,70 @@
+//! The tool layer's error: what went wrong, phrased so a model can act on it.
+
+use crate::commerce::CommerceError;
+use serde_json::{json, Value};
+
+/// Why a tool call failed. Every variant leaves the store unchanged.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    /// No tool has this name.
+    #[error("unknown tool `{name}`; available tools: {}", available.join(", "))]
+    UnknownTool {
+        /// The name that was asked for.
+        name: String,
+        /// The registered tool names.
+        available: Vec<String>,
+    },
+    /// The arguments are not valid JSON or do not match the tool's schema.
+    #[error("invalid arguments for `{tool}`: {}", problems.join("; "))]
+    InvalidArguments {
+        /// The tool.
+        tool: String,
+        /// One line per problem, each naming the offending field.
+        problems: Vec<String>,
+    },
+    /// The connector refused or failed the operation.
+    #[error(transparent)]
+    Commerce(#[from] CommerceError),
+    /// A tool is defined wrongly (a bug in Shopkeeper, not in the call).
+    #[error("tool definition error: {0}")]
+    Definition(String),
+}
+
+impl ToolError {
+    /// Invalid arguments with a single problem.
+    pub fn invalid(tool: &str, problem: impl Into<String>) -> Self {
+        Self::InvalidArguments {
+            tool: tool.to_string(),
+            problems: vec![problem.into()],
+        }
+    }
+
+    /// A stable code saying what to do next.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::UnknownTool { .. } => "unknown_tool",
+            Self::InvalidArguments { .. } => "invalid_arguments",
+            Self::Commerce(CommerceError::NotFound { .. }) => "not_found",
+            Self::Commerce(CommerceError::Rejected(_)) => "rejected",
+            Self::Commerce(CommerceError::Unavailable(_)) => "unavailable",
+            Self::Commerce(CommerceError::Corrupt(_)) | Self::Definition(_) => "internal",
+        }
+    }
+
+    /// A hint for the caller (usually a model) on how to recover.
+    pub fn hint(&self) -> &'static str {
+        match self.kind() {
+            "unknown_tool" => "call one of the available tools",
+            "invalid_arguments" => "fix the arguments to match the tool's schema and call again",
+            "not_found" => "look the id up first (e.g. from the user's or order's details)",
+            "rejected" => "the store's rules do not allow this; explain why to the user",
+            "unavailable" => "the store is unavailable; try again later",
+            _ => "this is a bug in Shopkeeper; report it",
+        }
+    }
+
+    /// The error as a JSON object: `{"error": kind, "message": ..., "hint": ...}`.
+    pub fn to_json(&self) -> Value {
+        json!({"error": self.kind(), "message": self.to_string(), "hint": self.hint()})
+    }
+}

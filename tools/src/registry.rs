@@ -1,0 +1,179 @@
+//! The registry: lists tools with their schemas, validates arguments, dispatches.
+
+use crate::effect::Effect;
+use crate::error::ToolError;
+use crate::tool::{DynTool, Tool};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tracing::Instrument;
+
+/// A request to run a tool: `{"name": ..., "arguments": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// The tool's name.
+    pub name: String,
+    /// The arguments object.
+    #[serde(default = "empty_object")]
+    pub arguments: Value,
+}
+
+fn empty_object() -> Value {
+    Value::Object(serde_json::Map::new())
+}
+
+/// What the registry tells about a tool.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolInfo {
+    /// The tool's name.
+    pub name: &'static str,
+    /// Its description, written for the model.
+    pub description: &'static str,
+    /// What it does to the world.
+    pub effect: Effect,
+    /// Whether calling it twice equals calling it once.
+    pub idempotent: bool,
+    /// The JSON schema of its arguments.
+    pub parameters: Value,
+}
+
+impl ToolInfo {
+    /// The tool in OpenAI's function-calling format.
+    pub fn openai_function(&self) -> Value {
+        json!({
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": self.parameters,
+            }
+        })
+    }
+}
+
+struct Entry {
+    tool: Arc<dyn DynTool>,
+    info: ToolInfo,
+    validator: jsonschema::Validator,
+}
+
+/// The set of tools a caller may use, with validation and dispatch.
+#[derive(Default)]
+pub struct Registry {
+    tools: BTreeMap<&'static str, Entry>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.tools.keys()).finish()
+    }
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a tool; fails if the name is taken or its schema does not compile.
+    pub fn register<T: Tool>(&mut self, tool: T) -> Result<(), ToolError> {
+        if self.tools.contains_key(T::NAME) {
+            return Err(ToolError::Definition(format!("tool `{}` registered twice", T::NAME)));
+        }
+        let parameters = tool.parameters();
+        let validator = jsonschema::validator_for(&parameters)
+            .map_err(|e| ToolError::Definition(format!("schema of `{}`: {e}", T::NAME)))?;
+        let info = ToolInfo {
+            name: T::NAME,
+            description: T::DESCRIPTION,
+            effect: T::EFFECT,
+            idempotent: T::IDEMPOTENT,
+            parameters,
+        };
+        self.tools.insert(
+            T::NAME,
+            Entry {
+                tool: Arc::new(tool),
+                info,
+                validator,
+            },
+        );
+        Ok(())
+    }
+
+    /// Every tool, by name.
+    pub fn list(&self) -> impl Iterator<Item = &ToolInfo> {
+        self.tools.values().map(|e| &e.info)
+    }
+
+    /// One tool's description.
+    pub fn info(&self, name: &str) -> Result<&ToolInfo, ToolError> {
+        self.entry(name).map(|e| &e.info)
+    }
+
+    /// Every tool in OpenAI's function-calling format.
+    pub fn openai_tools(&self) -> Vec<Value> {
+        self.list().map(ToolInfo::openai_function).collect()
+    }
+
+    fn entry(&self, name: &str) -> Result<&Entry, ToolError> {
+        self.tools.get(name).ok_or_else(|| ToolError::UnknownTool {
+            name: name.to_string(),
+            available: self.tools.keys().map(|k| k.to_string()).collect(),
+        })
+    }
+
+    /// Checks a call's arguments against the tool's schema, naming every problem.
+    pub fn validate(&self, name: &str, args: &Value) -> Result<&ToolInfo, ToolError> {
+        let entry = self.entry(name)?;
+        let problems: Vec<String> = entry
+            .validator
+            .iter_errors(args)
+            .map(|e| {
+                let path = e.instance_path().to_string();
+                if path.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{path}: {e}")
+                }
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(&entry.info)
+        } else {
+            Err(ToolError::InvalidArguments {
+                tool: name.to_string(),
+                problems,
+            })
+        }
+    }
+
+    /// Parses arguments as the model sends them (a JSON string) into a value.
+    pub fn parse_arguments(name: &str, raw: &str) -> Result<Value, ToolError> {
+        let raw = if raw.trim().is_empty() { "{}" } else { raw };
+        serde_json::from_str(raw)
+            .map_err(|e| ToolError::invalid(name, format!("arguments are not valid JSON: {e}")))
+    }
+
+    /// Says exactly what a call would do, after validating it.
+    pub async fn render(&self, name: &str, args: &Value) -> Result<String, ToolError> {
+        self.validate(name, args)?;
+        self.entry(name)?.tool.render_value(args.clone()).await
+    }
+
+    /// Validates and runs a call.
+    pub async fn call(&self, name: &str, args: Value) -> Result<Value, ToolError> {
+        self.validate(name, &args)?;
+        let entry = self.entry(name)?;
+        let span = tracing::info_span!("tool_call", tool = name, effect = %entry.info.effect);
+        let started = std::time::Instant::now();
+        let result = entry.tool.call_value(args).instrument(span).await;
+        tracing::debug!(
+            elapsed_us = started.elapsed().as_micros() as u64,
+            ok = result.is_ok(),
+            "tool call finished"
+        );
+        result
+    }
+}

@@ -1,0 +1,49 @@
+//! `exchange_delivered_order_items`.
+
+use super::args::ExchangeArgs;
+use super::{render, to_result, Store};
+use crate::commerce::ItemSwap;
+use crate::effect::Effect;
+use crate::error::ToolError;
+use crate::tool::Tool;
+use async_trait::async_trait;
+use serde_json::Value;
+
+/// Requests an exchange of delivered items for other variants of the same products.
+pub struct ExchangeDeliveredOrderItemsTool(pub Store);
+
+#[async_trait]
+impl Tool for ExchangeDeliveredOrderItemsTool {
+    type Args = ExchangeArgs;
+    const NAME: &'static str = "exchange_delivered_order_items";
+    const DESCRIPTION: &'static str = "Exchange items in a delivered order to new items of the same product type.\n\nFor a delivered order, return or exchange can be only done once by the agent.\nThe agent needs to explain the exchange detail and ask for explicit user confirmation (yes/no) to proceed.";
+    const EFFECT: Effect = Effect::Money;
+    const IDEMPOTENT: bool = false;
+
+    async fn call(&self, a: ExchangeArgs) -> Result<Value, ToolError> {
+        let order = self
+            .0
+            .exchange_delivered_order_items(ItemSwap {
+                order_id: a.order_id,
+                item_ids: a.item_ids,
+                new_item_ids: a.new_item_ids,
+                payment_method_id: a.payment_method_id,
+            })
+            .await?;
+        to_result(&order)
+    }
+
+    async fn render(&self, a: &ExchangeArgs) -> String {
+        let (summary, order) = render::order_summary(&*self.0, &a.order_id).await;
+        let (lines, diff) = render::swaps(&*self.0, order.as_ref(), &a.item_ids, &a.new_item_ids).await;
+        let method = match &order {
+            Some(o) => render::method_name(&*self.0, &o.user_id, &a.payment_method_id).await,
+            None => a.payment_method_id.clone(),
+        };
+        format!(
+            "Request an exchange on delivered order {summary}:\n{}\n{}",
+            lines.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"),
+            render::settlement(diff, &method, false)
+        )
+    }
+}

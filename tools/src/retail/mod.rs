@@ -1,0 +1,73 @@
+//! The 16 customer-service tools of the τ²-bench retail domain, over any `Commerce` store.
+//!
+//! Names, parameters and descriptions are exactly the benchmark's, so an agent
+//! evaluated on it sees the same tools.
+
+mod args;
+mod cancel;
+mod exchange;
+mod generic;
+mod modify;
+mod read;
+mod render;
+mod returns;
+mod users;
+
+pub use args::*;
+pub use cancel::CancelPendingOrderTool;
+pub use exchange::ExchangeDeliveredOrderItemsTool;
+pub use generic::{CalculateTool, TransferToHumanAgentsTool};
+pub use modify::{
+    ModifyPendingOrderAddressTool, ModifyPendingOrderItemsTool, ModifyPendingOrderPaymentTool,
+};
+pub use read::{
+    FindUserIdByEmailTool, FindUserIdByNameZipTool, GetItemDetailsTool, GetOrderDetailsTool,
+    GetProductDetailsTool, GetUserDetailsTool, ListAllProductTypesTool,
+};
+pub use returns::ReturnDeliveredOrderItemsTool;
+pub use users::ModifyUserAddressTool;
+
+use crate::commerce::Commerce;
+use crate::error::ToolError;
+use crate::registry::Registry;
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Registers all 16 retail tools over `store`.
+pub fn register(registry: &mut Registry, store: Arc<dyn Commerce>) -> Result<(), ToolError> {
+    let s = || Store(store.clone());
+    registry.register(CalculateTool)?;
+    registry.register(TransferToHumanAgentsTool)?;
+    registry.register(FindUserIdByEmailTool(s()))?;
+    registry.register(FindUserIdByNameZipTool(s()))?;
+    registry.register(GetItemDetailsTool(s()))?;
+    registry.register(GetOrderDetailsTool(s()))?;
+    registry.register(GetProductDetailsTool(s()))?;
+    registry.register(GetUserDetailsTool(s()))?;
+    registry.register(ListAllProductTypesTool(s()))?;
+    registry.register(CancelPendingOrderTool(s()))?;
+    registry.register(ModifyPendingOrderAddressTool(s()))?;
+    registry.register(ModifyPendingOrderPaymentTool(s()))?;
+    registry.register(ModifyPendingOrderItemsTool(s()))?;
+    registry.register(ExchangeDeliveredOrderItemsTool(s()))?;
+    registry.register(ReturnDeliveredOrderItemsTool(s()))?;
+    registry.register(ModifyUserAddressTool(s()))?;
+    Ok(())
+}
+
+/// The store a retail tool acts on.
+#[derive(Clone)]
+pub struct Store(pub Arc<dyn Commerce>);
+
+impl std::ops::Deref for Store {
+    type Target = dyn Commerce;
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref()
+    }
+}
+
+/// A record as the tool's JSON result.
+fn to_result<T: Serialize>(record: &T) -> Result<Value, ToolError> {
+    serde_json::to_value(record).map_err(|e| ToolError::Definition(e.to_string()))
+}

@@ -1,0 +1,117 @@
+//! Changes to pending orders: address, payment method, items.
+
+use super::args::{ModifyItemsArgs, OrderAddressArgs, OrderPaymentArgs};
+use super::{render, to_result, Store};
+use crate::commerce::money::format_usd;
+use crate::commerce::ItemSwap;
+use crate::effect::Effect;
+use crate::error::ToolError;
+use crate::tool::Tool;
+use async_trait::async_trait;
+use serde_json::Value;
+
+/// Changes a pending order's shipping address.
+pub struct ModifyPendingOrderAddressTool(pub Store);
+
+#[async_trait]
+impl Tool for ModifyPendingOrderAddressTool {
+    type Args = OrderAddressArgs;
+    const NAME: &'static str = "modify_pending_order_address";
+    const DESCRIPTION: &'static str = "Modify the shipping address of a pending order. The agent needs to explain the modification detail and ask for explicit user confirmation (yes/no) to proceed.";
+    const EFFECT: Effect = Effect::Write;
+    const IDEMPOTENT: bool = true;
+
+    async fn call(&self, args: OrderAddressArgs) -> Result<Value, ToolError> {
+        let order = self
+            .0
+            .modify_pending_order_address(&args.order_id, args.address())
+            .await?;
+        to_result(&order)
+    }
+
+    async fn render(&self, args: &OrderAddressArgs) -> String {
+        let (order, _) = render::order_summary(&*self.0, &args.order_id).await;
+        format!("Ship order {order} to {}", address_line(&args.address()))
+    }
+}
+
+/// "1 Main St, Apt 2, Springfield, IL 62701, USA".
+pub(super) fn address_line(a: &crate::commerce::model::Address) -> String {
+    let mut parts = vec![a.address1.as_str()];
+    if !a.address2.is_empty() {
+        parts.push(&a.address2);
+    }
+    format!("{}, {}, {} {}, {}", parts.join(", "), a.city, a.state, a.zip, a.country)
+}
+
+/// Moves a pending order's payment to another payment method.
+pub struct ModifyPendingOrderPaymentTool(pub Store);
+
+#[async_trait]
+impl Tool for ModifyPendingOrderPaymentTool {
+    type Args = OrderPaymentArgs;
+    const NAME: &'static str = "modify_pending_order_payment";
+    const DESCRIPTION: &'static str = "Modify the payment method of a pending order. The agent needs to explain the modification detail and ask for explicit user confirmation (yes/no) to proceed.";
+    const EFFECT: Effect = Effect::Money;
+    const IDEMPOTENT: bool = false;
+
+    async fn call(&self, args: OrderPaymentArgs) -> Result<Value, ToolError> {
+        let order = self
+            .0
+            .modify_pending_order_payment(&args.order_id, &args.payment_method_id)
+            .await?;
+        to_result(&order)
+    }
+
+    async fn render(&self, args: &OrderPaymentArgs) -> String {
+        let (summary, order) = render::order_summary(&*self.0, &args.order_id).await;
+        let new_method = match &order {
+            Some(o) => render::method_name(&*self.0, &o.user_id, &args.payment_method_id).await,
+            None => args.payment_method_id.clone(),
+        };
+        let amount = order
+            .as_ref()
+            .and_then(|o| o.payment_history.first())
+            .map_or_else(String::new, |p| format!(" {}", format_usd(p.amount)));
+        format!("Charge order {summary}{amount} to {new_method} instead, refunding the original payment")
+    }
+}
+
+/// Swaps items of a pending order for other variants of the same products.
+pub struct ModifyPendingOrderItemsTool(pub Store);
+
+#[async_trait]
+impl Tool for ModifyPendingOrderItemsTool {
+    type Args = ModifyItemsArgs;
+    const NAME: &'static str = "modify_pending_order_items";
+    const DESCRIPTION: &'static str = "Modify items in a pending order to new items of the same product type. For a pending order, this function can only be called once. The agent needs to explain the exchange detail and ask for explicit user confirmation (yes/no) to proceed.";
+    const EFFECT: Effect = Effect::Money;
+    const IDEMPOTENT: bool = false;
+
+    async fn call(&self, a: ModifyItemsArgs) -> Result<Value, ToolError> {
+        let order = self
+            .0
+            .modify_pending_order_items(ItemSwap {
+                order_id: a.order_id,
+                item_ids: a.item_ids,
+                new_item_ids: a.new_item_ids,
+                payment_method_id: a.payment_method_id,
+            })
+            .await?;
+        to_result(&order)
+    }
+
+    async fn render(&self, a: &ModifyItemsArgs) -> String {
+        let (summary, order) = render::order_summary(&*self.0, &a.order_id).await;
+        let (lines, diff) = render::swaps(&*self.0, order.as_ref(), &a.item_ids, &a.new_item_ids).await;
+        let method = match &order {
+            Some(o) => render::method_name(&*self.0, &o.user_id, &a.payment_method_id).await,
+            None => a.payment_method_id.clone(),
+        };
+        format!(
+            "Change items of order {summary}:\n{}\n{}",
+            lines.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"),
+            render::settlement(diff, &method, true)
+        )
+    }
+}

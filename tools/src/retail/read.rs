@@ -1,0 +1,150 @@
+//! Read-only lookups: customers, orders, products, items.
+
+use super::args::{EmailArgs, ItemArgs, NameZipArgs, NoArgs, OrderArgs, ProductArgs, UserArgs};
+use super::{to_result, Store};
+use crate::effect::Effect;
+use crate::error::ToolError;
+use crate::tool::Tool;
+use async_trait::async_trait;
+use serde_json::Value;
+
+/// `find_user_id_by_email`.
+pub struct FindUserIdByEmailTool(pub Store);
+
+#[async_trait]
+impl Tool for FindUserIdByEmailTool {
+    type Args = EmailArgs;
+    const NAME: &'static str = "find_user_id_by_email";
+    const DESCRIPTION: &'static str = "Find user id by email. If the user is not found, the function will return an error message.";
+    const EFFECT: Effect = Effect::Read;
+    const IDEMPOTENT: bool = true;
+
+    async fn call(&self, args: EmailArgs) -> Result<Value, ToolError> {
+        Ok(Value::String(self.0.find_user_id_by_email(&args.email).await?))
+    }
+
+    async fn render(&self, args: &EmailArgs) -> String {
+        format!("Look up the customer with email {}", args.email)
+    }
+}
+
+/// `find_user_id_by_name_zip`.
+pub struct FindUserIdByNameZipTool(pub Store);
+
+#[async_trait]
+impl Tool for FindUserIdByNameZipTool {
+    type Args = NameZipArgs;
+    const NAME: &'static str = "find_user_id_by_name_zip";
+    const DESCRIPTION: &'static str = "Find user id by first name, last name, and zip code. If the user is not found, the function\n\nwill return an error message. By default, find user id by email, and only call this function\nif the user is not found by email or cannot remember email.";
+    const EFFECT: Effect = Effect::Read;
+    const IDEMPOTENT: bool = true;
+
+    async fn call(&self, a: NameZipArgs) -> Result<Value, ToolError> {
+        let id = self.0.find_user_id_by_name_zip(&a.first_name, &a.last_name, &a.zip).await?;
+        Ok(Value::String(id))
+    }
+
+    async fn render(&self, a: &NameZipArgs) -> String {
+        format!("Look up the customer {} {} in zip {}", a.first_name, a.last_name, a.zip)
+    }
+}
+
+/// `get_item_details`.
+pub struct GetItemDetailsTool(pub Store);
+
+#[async_trait]
+impl Tool for GetItemDetailsTool {
+    type Args = ItemArgs;
+    const NAME: &'static str = "get_item_details";
+    const DESCRIPTION: &'static str = "Get the inventory details of an item.";
+    const EFFECT: Effect = Effect::Read;
+    const IDEMPOTENT: bool = true;
+
+    async fn call(&self, args: ItemArgs) -> Result<Value, ToolError> {
+        to_result(&self.0.item(&args.item_id).await?)
+    }
+
+    async fn render(&self, args: &ItemArgs) -> String {
+        format!("Show item {}", args.item_id)
+    }
+}
+
+/// `get_order_details`.
+pub struct GetOrderDetailsTool(pub Store);
+
+#[async_trait]
+impl Tool for GetOrderDetailsTool {
+    type Args = OrderArgs;
+    const NAME: &'static str = "get_order_details";
+    const DESCRIPTION: &'static str = "Get the status and details of an order.";
+    const EFFECT: Effect = Effect::Read;
+    const IDEMPOTENT: bool = true;
+
+    async fn call(&self, args: OrderArgs) -> Result<Value, ToolError> {
+        to_result(&self.0.order(&args.order_id).await?)
+    }
+
+    async fn render(&self, args: &OrderArgs) -> String {
+        format!("Show order {}", args.order_id)
+    }
+}
+
+/// `get_product_details`.
+pub struct GetProductDetailsTool(pub Store);
+
+#[async_trait]
+impl Tool for GetProductDetailsTool {
+    type Args = ProductArgs;
+    const NAME: &'static str = "get_product_details";
+    const DESCRIPTION: &'static str = "Get the inventory details of a product.";
+    const EFFECT: Effect = Effect::Read;
+    const IDEMPOTENT: bool = true;
+
+    async fn call(&self, args: ProductArgs) -> Result<Value, ToolError> {
+        to_result(&self.0.product(&args.product_id).await?)
+    }
+
+    async fn render(&self, args: &ProductArgs) -> String {
+        format!("Show product {}", args.product_id)
+    }
+}
+
+/// `get_user_details`.
+pub struct GetUserDetailsTool(pub Store);
+
+#[async_trait]
+impl Tool for GetUserDetailsTool {
+    type Args = UserArgs;
+    const NAME: &'static str = "get_user_details";
+    const DESCRIPTION: &'static str = "Get the details of a user, including their orders.";
+    const EFFECT: Effect = Effect::Read;
+    const IDEMPOTENT: bool = true;
+
+    async fn call(&self, args: UserArgs) -> Result<Value, ToolError> {
+        to_result(&self.0.user(&args.user_id).await?)
+    }
+
+    async fn render(&self, args: &UserArgs) -> String {
+        format!("Show customer {}", args.user_id)
+    }
+}
+
+/// `list_all_product_types`.
+pub struct ListAllProductTypesTool(pub Store);
+
+#[async_trait]
+impl Tool for ListAllProductTypesTool {
+    type Args = NoArgs;
+    const NAME: &'static str = "list_all_product_types";
+    const DESCRIPTION: &'static str = "List the name and product id of all product types.\n\nEach product type has a variety of different items with unique item ids and options.\nThere are only 50 product types in the store.";
+    const EFFECT: Effect = Effect::Read;
+    const IDEMPOTENT: bool = true;
+
+    async fn call(&self, _: NoArgs) -> Result<Value, ToolError> {
+        to_result(&self.0.product_types().await?)
+    }
+
+    async fn render(&self, _: &NoArgs) -> String {
+        "List every product type".to_string()
+    }
+}

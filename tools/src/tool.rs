@@ -1,0 +1,88 @@
+//! The `Tool` trait: a typed, schema'd operation the agent can plan over.
+
+use crate::effect::Effect;
+use crate::error::ToolError;
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// A tool: a name, a description for the model, typed arguments whose schema
+/// is derived from the type, an effect, and a human-readable rendering.
+#[async_trait]
+pub trait Tool: Send + Sync + 'static {
+    /// Arguments; the schema the model sees is derived from this type.
+    type Args: DeserializeOwned + JsonSchema + Send + Sync;
+
+    /// The name the model calls, e.g. `cancel_pending_order`.
+    const NAME: &'static str;
+    /// What the tool does, written for the model.
+    const DESCRIPTION: &'static str;
+    /// What it does to the world.
+    const EFFECT: Effect;
+    /// Whether calling it twice has the same effect as calling it once.
+    const IDEMPOTENT: bool;
+
+    /// Runs the tool.
+    async fn call(&self, args: Self::Args) -> Result<Value, ToolError>;
+
+    /// Says exactly what the call will do, for the human who approves it. Deterministic
+    /// for a given store state; never model prose.
+    async fn render(&self, args: &Self::Args) -> String;
+}
+
+/// A tool with its argument type erased, as the registry holds it.
+#[async_trait]
+pub trait DynTool: Send + Sync {
+    /// The tool's name.
+    fn name(&self) -> &'static str;
+    /// The tool's description.
+    fn description(&self) -> &'static str;
+    /// The tool's effect.
+    fn effect(&self) -> Effect;
+    /// Whether the tool is idempotent.
+    fn idempotent(&self) -> bool;
+    /// The JSON schema of the arguments.
+    fn parameters(&self) -> Value;
+    /// Parses arguments that already passed schema validation, and runs the tool.
+    async fn call_value(&self, args: Value) -> Result<Value, ToolError>;
+    /// Parses arguments that already passed schema validation, and renders the call.
+    async fn render_value(&self, args: Value) -> Result<String, ToolError>;
+}
+
+fn parse<T: Tool>(args: Value) -> Result<T::Args, ToolError> {
+    serde_json::from_value(args).map_err(|e| ToolError::invalid(T::NAME, e.to_string()))
+}
+
+#[async_trait]
+impl<T: Tool> DynTool for T {
+    fn name(&self) -> &'static str {
+        T::NAME
+    }
+
+    fn description(&self) -> &'static str {
+        T::DESCRIPTION
+    }
+
+    fn effect(&self) -> Effect {
+        T::EFFECT
+    }
+
+    fn idempotent(&self) -> bool {
+        T::IDEMPOTENT
+    }
+
+    fn parameters(&self) -> Value {
+        crate::schema::parameters_schema::<T::Args>()
+    }
+
+    async fn call_value(&self, args: Value) -> Result<Value, ToolError> {
+        let args = parse::<T>(args)?;
+        self.call(args).await
+    }
+
+    async fn render_value(&self, args: Value) -> Result<String, ToolError> {
+        let args = parse::<T>(args)?;
+        Ok(self.render(&args).await)
+    }
+}
