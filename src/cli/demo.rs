@@ -1,0 +1,38 @@
+//! `shopkeeper demo`: what a new user meets first.
+
+use super::{open_store, semantics};
+use serde_json::json;
+use shopkeeper_memory::DataDir;
+use shopkeeper_tools::local_registry;
+use std::process::ExitCode;
+
+/// Opens (and on first run seeds) the built-in store, then shows a lookup and
+/// what an approval card for a cancellation would say, without running it.
+pub async fn run() -> anyhow::Result<ExitCode> {
+    let dir = DataDir::resolve()?;
+    let store = open_store(semantics(None)).await?;
+    let registry = local_registry(store.clone())?;
+    println!("Shopkeeper demo store: {}", dir.store_path().display());
+    println!("{} tools available (`shopkeeper tool list`).\n", registry.list().count());
+
+    let user = registry
+        .call("find_user_id_by_email", json!({"email": "noah.brown7922@example.com"}))
+        .await?;
+    println!("find_user_id_by_email noah.brown7922@example.com -> {user}");
+    let details = registry
+        .call("get_order_details", json!({"order_id": "#W7678072"}))
+        .await?;
+    println!(
+        "get_order_details #W7678072 -> status {}, {} item(s)\n",
+        details["status"],
+        details["items"].as_array().map_or(0, Vec::len)
+    );
+    let cancel = json!({"order_id": "#W7678072", "reason": "no longer needed"});
+    println!(
+        "A cancellation would need your approval; its card would read:\n  {}\n",
+        registry.render("cancel_pending_order", &cancel).await?
+    );
+    println!("Try: shopkeeper tool call get_user_details '{{\"user_id\": \"noah_brown_6181\"}}'");
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,102 @@
+//! `shopkeeper store replay|hash|export`.
+
+use super::{open_store, semantics, Compat};
+use anyhow::Context;
+use clap::Subcommand;
+use serde_json::{json, Value};
+use shopkeeper_tools::{local_registry, LocalStore, Registry, ToolCall};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Apply a JSON Lines file of tool calls to a fresh store from the shipped seed
+    /// (never the persistent one) and print each outcome, then the store's sha256.
+    Replay {
+        /// JSON Lines, one `{"name": ..., "arguments": {...}}` per line; `-` reads stdin.
+        file: PathBuf,
+        /// Apply τ²-bench's upstream semantics.
+        #[arg(long, value_enum)]
+        compat: Option<Compat>,
+    },
+    /// Print `{"sha256": "<hex>"}` of the persistent store's canonical export.
+    Hash {
+        /// Hash the τ²-bench projection of the store.
+        #[arg(long, value_enum)]
+        compat: Option<Compat>,
+    },
+    /// Print the persistent store's canonical export (the JSON that `hash` hashes).
+    Export {
+        /// Export the τ²-bench projection of the store.
+        #[arg(long, value_enum)]
+        compat: Option<Compat>,
+    },
+}
+
+pub async fn run(cmd: StoreCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        StoreCommand::Replay { file, compat } => replay(&file, compat).await,
+        StoreCommand::Hash { compat } => {
+            let store = open_store(semantics(compat)).await?;
+            println!("{}", json!({"sha256": store.sha256().await?}));
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        StoreCommand::Export { compat } => {
+            let store = open_store(semantics(compat)).await?;
+            println!("{}", store.canonical_export().await?);
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn replay(file: &PathBuf, compat: Option<Compat>) -> anyhow::Result<ExitCode> {
+    let reader: Box<dyn BufRead> = if file.as_os_str() == "-" {
+        Box::new(BufReader::new(std::io::stdin()))
+    } else {
+        let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+        Box::new(BufReader::new(f))
+    };
+    let store = LocalStore::fresh(semantics(compat)).await?;
+    let registry = local_registry(store.clone())?;
+    let mut out = std::io::stdout().lock();
+    let mut malformed = 0usize;
+    for (index, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("reading {}", file.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let outcome = apply(&registry, index + 1, &line).await;
+        if outcome.get("malformed").is_some() {
+            malformed += 1;
+        }
+        writeln!(out, "{outcome}")?;
+    }
+    writeln!(out, "{}", json!({"sha256": store.sha256().await?}))?;
+    if malformed > 0 {
+        eprintln!("error: {malformed} line(s) were not tool calls; see their \"error\"");
+        return Ok(ExitCode::from(super::EXIT_INVALID_INPUT));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One action's outcome line: `{"line", "name", "ok", "result" | "error"}`.
+async fn apply(registry: &Registry, line_no: usize, line: &str) -> Value {
+    let call: ToolCall = match serde_json::from_str(line) {
+        Ok(call) => call,
+        Err(e) => {
+            return json!({
+                "line": line_no,
+                "ok": false,
+                "malformed": true,
+                "error": {"error": "malformed_line", "message": format!("not a {{\"name\", \"arguments\"}} object: {e}")},
+            });
+        }
+    };
+    match registry.call(&call.name, call.arguments).await {
+        Ok(result) => json!({"line": line_no, "name": call.name, "ok": true, "result": result}),
+        Err(e) => json!({"line": line_no, "name": call.name, "ok": false, "error": e.to_json()}),
+    }
+}
