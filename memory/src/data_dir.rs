@@ -31,7 +31,10 @@ impl DataDir {
     /// `$SHOPKEEPER_HOME` when set and non-empty, else the platform's per-user data
     /// folder (e.g. `~/.local/share/shopkeeper` on Linux).
     pub fn resolve() -> Result<Self, DataDirError> {
-        Self::resolve_from(std::env::var_os(HOME_ENV).map(PathBuf::from), dirs::data_dir())
+        Self::resolve_from(
+            std::env::var_os(HOME_ENV).map(PathBuf::from),
+            dirs::data_dir(),
+        )
     }
 
     fn resolve_from(
@@ -80,7 +83,10 @@ mod tests {
     #[test]
     fn env_override_wins_over_the_platform_folder() {
         let d = DataDir::resolve_from(Some("/tmp/sk".into()), Some("/home/u/.local/share".into()));
-        assert_eq!(d.ok().map(|d| d.root().to_path_buf()), Some(PathBuf::from("/tmp/sk")));
+        assert_eq!(
+            d.ok().map(|d| d.root().to_path_buf()),
+            Some(PathBuf::from("/tmp/sk"))
+        );
     }
 
     #[test]
@@ -90,7 +96,10 @@ mod tests {
             d.ok().map(|d| d.root().to_path_buf()),
             Some(PathBuf::from("/home/u/.local/share/shopkeeper"))
         );
-        assert!(matches!(DataDir::resolve_from(None, None), Err(DataDirError::Unknown)));
+        assert!(matches!(
+            DataDir::resolve_from(None, None),
+            Err(DataDirError::Unknown)
+        ));
     }
 
     #[test]

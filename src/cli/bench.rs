@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use clap::Subcommand;
-use serde_json::{json, Value};
-use shopkeeper_tools::{local_registry, LocalStore, Semantics};
+use serde_json::{Value, json};
+use shopkeeper_tools::{LocalStore, Semantics, local_registry};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -28,10 +28,13 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
 }
 
 async fn store(tasks_path: &PathBuf, calls: usize) -> anyhow::Result<ExitCode> {
-    let tasks: Vec<Value> = serde_json::from_str(
-        &std::fs::read_to_string(tasks_path)
-            .with_context(|| format!("reading {} (run from the repository root or pass --tasks)", tasks_path.display()))?,
-    )?;
+    let tasks: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(tasks_path).with_context(|| {
+            format!(
+                "reading {} (run from the repository root or pass --tasks)",
+                tasks_path.display()
+            )
+        })?)?;
     let dir = tempfile_dir()?;
 
     // Seeding: a new file-backed store (what a first run does) and an in-memory one (what replay does).
@@ -98,7 +101,11 @@ async fn store(tasks_path: &PathBuf, calls: usize) -> anyhow::Result<ExitCode> {
     for task in &tasks {
         let s = LocalStore::fresh(Semantics::Tau2).await?;
         let r = local_registry(s.clone())?;
-        for action in task["evaluation_criteria"]["actions"].as_array().into_iter().flatten() {
+        for action in task["evaluation_criteria"]["actions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let name = action["name"].as_str().unwrap_or_default();
             let _ = r.call(name, action["arguments"].clone()).await;
         }
@@ -109,11 +116,31 @@ async fn store(tasks_path: &PathBuf, calls: usize) -> anyhow::Result<ExitCode> {
     let _ = std::fs::remove_dir_all(&dir);
 
     println!("shopkeeper bench store ({} calls per kind)", calls);
-    println!("  seed, new file store      p50 {:>9}  max {:>9}", ms(pct(&mut file_seed, 50.0)), ms(pct(&mut file_seed, 100.0)));
-    println!("  seed, in-memory store     p50 {:>9}  max {:>9}", ms(pct(&mut memory_seed, 50.0)), ms(pct(&mut memory_seed, 100.0)));
-    println!("  read  (get_order_details) p50 {:>9}  p99 {:>9}", us(pct(&mut reads, 50.0)), us(pct(&mut reads, 99.0)));
-    println!("  write (modify_pending_order_address) p50 {:>9}  p99 {:>9}", us(pct(&mut writes, 50.0)), us(pct(&mut writes, 99.0)));
-    println!("  {} τ²-bench replays (fresh store each, hash included): {}", tasks.len(), ms(replays));
+    println!(
+        "  seed, new file store      p50 {:>9}  max {:>9}",
+        ms(pct(&mut file_seed, 50.0)),
+        ms(pct(&mut file_seed, 100.0))
+    );
+    println!(
+        "  seed, in-memory store     p50 {:>9}  max {:>9}",
+        ms(pct(&mut memory_seed, 50.0)),
+        ms(pct(&mut memory_seed, 100.0))
+    );
+    println!(
+        "  read  (get_order_details) p50 {:>9}  p99 {:>9}",
+        us(pct(&mut reads, 50.0)),
+        us(pct(&mut reads, 99.0))
+    );
+    println!(
+        "  write (modify_pending_order_address) p50 {:>9}  p99 {:>9}",
+        us(pct(&mut writes, 50.0)),
+        us(pct(&mut writes, 99.0))
+    );
+    println!(
+        "  {} τ²-bench replays (fresh store each, hash included): {}",
+        tasks.len(),
+        ms(replays)
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -13,26 +13,32 @@ pub async fn run() -> anyhow::Result<ExitCode> {
     let store = open_store(semantics(None)).await?;
     let registry = local_registry(store.clone())?;
     println!("Shopkeeper demo store: {}", dir.store_path().display());
-    println!("{} tools available (`shopkeeper tool list`).\n", registry.list().count());
+    println!(
+        "{} tools available (`shopkeeper tool list`).\n",
+        registry.list().count()
+    );
 
     let user = registry
-        .call("find_user_id_by_email", json!({"email": "noah.brown7922@example.com"}))
+        .call(
+            "find_user_id_by_email",
+            json!({"email": "ethan.lopez8943@example.com"}),
+        )
         .await?;
-    println!("find_user_id_by_email noah.brown7922@example.com -> {user}");
+    println!("find_user_id_by_email ethan.lopez8943@example.com -> {user}");
     let details = registry
-        .call("get_order_details", json!({"order_id": "#W7678072"}))
+        .call("get_order_details", json!({"order_id": "#W6779827"}))
         .await?;
     println!(
-        "get_order_details #W7678072 -> status {}, {} item(s)\n",
+        "get_order_details #W6779827 -> status {}, {} item(s)\n",
         details["status"],
         details["items"].as_array().map_or(0, Vec::len)
     );
-    let cancel = json!({"order_id": "#W7678072", "reason": "no longer needed"});
+    let cancel = json!({"order_id": "#W6779827", "reason": "no longer needed"});
     println!(
         "A cancellation would need your approval; its card would read:\n  {}\n",
         registry.render("cancel_pending_order", &cancel).await?
     );
-    println!("Try: shopkeeper tool call get_user_details '{{\"user_id\": \"noah_brown_6181\"}}'");
+    println!("Try: shopkeeper tool call get_user_details '{{\"user_id\": \"ethan_lopez_6291\"}}'");
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

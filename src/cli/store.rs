@@ -1,10 +1,10 @@
 //! `shopkeeper store replay|hash|export`.
 
-use super::{open_store, semantics, Compat};
+use super::{Compat, open_store, semantics};
 use anyhow::Context;
 use clap::Subcommand;
-use serde_json::{json, Value};
-use shopkeeper_tools::{local_registry, LocalStore, Registry, ToolCall};
+use serde_json::{Value, json};
+use shopkeeper_tools::{LocalStore, Registry, ToolCall, local_registry};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,7 +39,7 @@ pub async fn run(cmd: StoreCommand) -> anyhow::Result<ExitCode> {
         StoreCommand::Replay { file, compat } => replay(&file, compat).await,
         StoreCommand::Hash { compat } => {
             let store = open_store(semantics(compat)).await?;
-            println!("{}", json!({"sha256": store.sha256().await?}));
+            println!("{}", sha256_line(&store.sha256().await?));
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -74,7 +74,7 @@ async fn replay(file: &PathBuf, compat: Option<Compat>) -> anyhow::Result<ExitCo
         }
         writeln!(out, "{outcome}")?;
     }
-    writeln!(out, "{}", json!({"sha256": store.sha256().await?}))?;
+    writeln!(out, "{}", sha256_line(&store.sha256().await?))?;
     if malformed > 0 {
         eprintln!("error: {malformed} line(s) were not tool calls; see their \"error\"");
         return Ok(ExitCode::from(super::EXIT_INVALID_INPUT));
@@ -99,4 +99,9 @@ async fn apply(registry: &Registry, line_no: usize, line: &str) -> Value {
         Ok(result) => json!({"line": line_no, "name": call.name, "ok": true, "result": result}),
         Err(e) => json!({"line": line_no, "name": call.name, "ok": false, "error": e.to_json()}),
     }
+}
+
+/// `{"sha256": "<hex>"}`, spelled as documented.
+fn sha256_line(hex: &str) -> String {
+    format!("{{\"sha256\": \"{hex}\"}}")
 }

@@ -1,9 +1,9 @@
 //! `shopkeeper tool list|call`.
 
-use super::{open_store, semantics, Compat, EXIT_INVALID_INPUT};
+use super::{Compat, EXIT_INVALID_INPUT, open_store, semantics};
 use anyhow::Context;
 use clap::Subcommand;
-use shopkeeper_tools::{local_registry, Registry, ToolError};
+use shopkeeper_tools::{Registry, ToolError, local_registry};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -51,17 +51,32 @@ async fn list(json: bool) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &tools)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{:<32} {:<9} {:<10} DESCRIPTION", "TOOL", "EFFECT", "IDEMPOTENT")?;
+        writeln!(
+            out,
+            "{:<32} {:<9} {:<10} DESCRIPTION",
+            "TOOL", "EFFECT", "IDEMPOTENT"
+        )?;
         for t in registry.list() {
             let first_line = t.description.lines().next().unwrap_or_default();
             let idempotent = if t.idempotent { "yes" } else { "no" };
-            writeln!(out, "{:<32} {:<9} {:<10} {first_line}", t.name, t.effect.as_str(), idempotent)?;
+            writeln!(
+                out,
+                "{:<32} {:<9} {:<10} {first_line}",
+                t.name,
+                t.effect.as_str(),
+                idempotent
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn call(name: &str, raw: &str, yes: bool, compat: Option<Compat>) -> anyhow::Result<ExitCode> {
+async fn call(
+    name: &str,
+    raw: &str,
+    yes: bool,
+    compat: Option<Compat>,
+) -> anyhow::Result<ExitCode> {
     let store = open_store(semantics(compat)).await?;
     let registry = local_registry(store.clone())?;
     let outcome = call_with(&registry, name, raw, yes).await;
@@ -69,7 +84,12 @@ async fn call(name: &str, raw: &str, yes: bool, compat: Option<Compat>) -> anyho
     outcome
 }
 
-async fn call_with(registry: &Registry, name: &str, raw: &str, yes: bool) -> anyhow::Result<ExitCode> {
+async fn call_with(
+    registry: &Registry,
+    name: &str,
+    raw: &str,
+    yes: bool,
+) -> anyhow::Result<ExitCode> {
     let checked = Registry::parse_arguments(name, raw).and_then(|args| {
         let effect = registry.validate(name, &args)?.effect;
         Ok((args, effect))
@@ -82,7 +102,9 @@ async fn call_with(registry: &Registry, name: &str, raw: &str, yes: bool) -> any
         let summary = registry.render(name, &args).await?;
         eprintln!("{name} ({effect}) will:\n{summary}");
         if !std::io::stdin().is_terminal() {
-            eprintln!("error: not run: this tool changes the store; confirm on a terminal or pass --yes");
+            eprintln!(
+                "error: not run: this tool changes the store; confirm on a terminal or pass --yes"
+            );
             return Ok(ExitCode::FAILURE);
         }
         if !confirm()? {
@@ -120,5 +142,8 @@ fn confirm() -> anyhow::Result<bool> {
         .lock()
         .read_line(&mut answer)
         .context("reading the confirmation")?;
-    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }

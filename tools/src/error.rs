@@ -1,7 +1,7 @@
 //! The tool layer's error: what went wrong, phrased so a model can act on it.
 
 use crate::commerce::CommerceError;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Why a tool call failed. Every variant leaves the store unchanged.
 #[derive(Debug, thiserror::Error)]

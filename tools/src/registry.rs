@@ -4,7 +4,7 @@ use crate::effect::Effect;
 use crate::error::ToolError;
 use crate::tool::{DynTool, Tool};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -79,7 +79,10 @@ impl Registry {
     /// Adds a tool; fails if the name is taken or its schema does not compile.
     pub fn register<T: Tool>(&mut self, tool: T) -> Result<(), ToolError> {
         if self.tools.contains_key(T::NAME) {
-            return Err(ToolError::Definition(format!("tool `{}` registered twice", T::NAME)));
+            return Err(ToolError::Definition(format!(
+                "tool `{}` registered twice",
+                T::NAME
+            )));
         }
         let parameters = tool.parameters();
         let validator = jsonschema::validator_for(&parameters)

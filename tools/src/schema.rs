@@ -1,7 +1,7 @@
 //! JSON schemas for tool arguments, derived from their Rust types.
 
-use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
 /// The JSON schema of `T`, self-contained (no `$ref`s) as function-calling APIs expect.

@@ -1,8 +1,11 @@
 //! Conformance with the τ²-bench retail oracle: replaying every task's gold
 //! actions on a fresh store reproduces the published database hashes.
 
+// Tests fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use serde_json::Value;
-use shopkeeper_tools::{local_registry, LocalStore, Semantics};
+use shopkeeper_tools::{LocalStore, Semantics, local_registry};
 use std::collections::BTreeMap;
 
 const TASKS: &str = include_str!("fixtures/tau2-retail/tasks.json");
@@ -18,14 +21,21 @@ fn expected() -> BTreeMap<String, Expected> {
     let mut lines = EXPECTED.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let (id, hash, quirk) = (col("task_id"), col("final_db_hash_sha256"), col("depends_on_modify_items_quirk"));
+    let (id, hash, quirk) = (
+        col("task_id"),
+        col("final_db_hash_sha256"),
+        col("depends_on_modify_items_quirk"),
+    );
     lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
             (
                 f[id].to_string(),
-                Expected { hash: f[hash].to_string(), depends_on_quirk: f[quirk] == "True" },
+                Expected {
+                    hash: f[hash].to_string(),
+                    depends_on_quirk: f[quirk] == "True",
+                },
             )
         })
         .collect()
@@ -40,7 +50,12 @@ fn gold_actions() -> Vec<(String, Vec<(String, Value)>)> {
                 .as_array()
                 .map(|a| {
                     a.iter()
-                        .map(|x| (x["name"].as_str().unwrap().to_string(), x["arguments"].clone()))
+                        .map(|x| {
+                            (
+                                x["name"].as_str().unwrap().to_string(),
+                                x["arguments"].clone(),
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -77,7 +92,10 @@ async fn compat_mode_reproduces_all_114_task_hashes() {
             mismatches.push(id.clone());
         }
     }
-    assert!(mismatches.is_empty(), "tasks whose hash differs: {mismatches:?}");
+    assert!(
+        mismatches.is_empty(),
+        "tasks whose hash differs: {mismatches:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

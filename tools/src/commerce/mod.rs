@@ -102,8 +102,7 @@ pub trait Commerce: Send + Sync {
     /// Swaps items of a pending order for other variants, settling the difference.
     async fn modify_pending_order_items(&self, swap: ItemSwap) -> Result<Order, CommerceError>;
     /// Requests an exchange of delivered items for other variants.
-    async fn exchange_delivered_order_items(&self, swap: ItemSwap)
-    -> Result<Order, CommerceError>;
+    async fn exchange_delivered_order_items(&self, swap: ItemSwap) -> Result<Order, CommerceError>;
     /// Requests a return of delivered items, refunded to the given method.
     async fn return_delivered_order_items(
         &self,

@@ -113,7 +113,10 @@ impl PaymentMethod {
                 brand, last_four, ..
             } => format!("{brand} card ending {last_four}"),
             Self::GiftCard { id, balance } => {
-                format!("gift card {id} (balance {})", super::money::format_usd(*balance))
+                format!(
+                    "gift card {id} (balance {})",
+                    super::money::format_usd(*balance)
+                )
             }
             Self::Paypal { id } => format!("PayPal {id}"),
         }

@@ -1,7 +1,7 @@
 //! `cancel_pending_order`.
 
 use super::args::CancelArgs;
-use super::{render, to_result, Store};
+use super::{Store, render, to_result};
 use crate::effect::Effect;
 use crate::error::ToolError;
 use crate::tool::Tool;
@@ -20,7 +20,12 @@ impl Tool for CancelPendingOrderTool {
     const IDEMPOTENT: bool = false;
 
     async fn call(&self, args: CancelArgs) -> Result<Value, ToolError> {
-        to_result(&self.0.cancel_pending_order(&args.order_id, args.reason).await?)
+        to_result(
+            &self
+                .0
+                .cancel_pending_order(&args.order_id, args.reason)
+                .await?,
+        )
     }
 
     async fn render(&self, args: &CancelArgs) -> String {

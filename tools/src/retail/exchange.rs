@@ -1,7 +1,7 @@
 //! `exchange_delivered_order_items`.
 
 use super::args::ExchangeArgs;
-use super::{render, to_result, Store};
+use super::{Store, render, to_result};
 use crate::commerce::ItemSwap;
 use crate::effect::Effect;
 use crate::error::ToolError;
@@ -35,14 +35,19 @@ impl Tool for ExchangeDeliveredOrderItemsTool {
 
     async fn render(&self, a: &ExchangeArgs) -> String {
         let (summary, order) = render::order_summary(&*self.0, &a.order_id).await;
-        let (lines, diff) = render::swaps(&*self.0, order.as_ref(), &a.item_ids, &a.new_item_ids).await;
+        let (lines, diff) =
+            render::swaps(&*self.0, order.as_ref(), &a.item_ids, &a.new_item_ids).await;
         let method = match &order {
             Some(o) => render::method_name(&*self.0, &o.user_id, &a.payment_method_id).await,
             None => a.payment_method_id.clone(),
         };
         format!(
             "Request an exchange on delivered order {summary}:\n{}\n{}",
-            lines.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"),
+            lines
+                .iter()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
             render::settlement(diff, &method, false)
         )
     }

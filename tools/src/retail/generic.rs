@@ -6,7 +6,7 @@ use crate::effect::Effect;
 use crate::error::ToolError;
 use crate::tool::Tool;
 use async_trait::async_trait;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Evaluates arithmetic so the model does not do sums in its head.
 pub struct CalculateTool;
@@ -64,7 +64,10 @@ pub fn evaluate(expression: &str) -> Result<f64, String> {
     let mut parser = Parser { tokens, pos: 0 };
     let value = parser.sum()?;
     if parser.pos != parser.tokens.len() {
-        return Err(format!("unexpected {:?} at position {}", parser.tokens[parser.pos], parser.pos));
+        return Err(format!(
+            "unexpected {:?} at position {}",
+            parser.tokens[parser.pos], parser.pos
+        ));
     }
     if value.is_finite() {
         Ok(value)
@@ -81,7 +84,11 @@ struct Parser {
 impl Parser {
     fn peek(&self, s: &str) -> bool {
         let n = s.chars().count();
-        self.tokens.len() >= self.pos + n && self.tokens[self.pos..self.pos + n].iter().copied().eq(s.chars())
+        self.tokens.len() >= self.pos + n
+            && self.tokens[self.pos..self.pos + n]
+                .iter()
+                .copied()
+                .eq(s.chars())
     }
 
     fn eat(&mut self, s: &str) -> bool {
@@ -153,7 +160,9 @@ impl Parser {
             return Ok(value);
         }
         let start = self.pos;
-        while self.pos < self.tokens.len() && (self.tokens[self.pos].is_ascii_digit() || self.tokens[self.pos] == '.') {
+        while self.pos < self.tokens.len()
+            && (self.tokens[self.pos].is_ascii_digit() || self.tokens[self.pos] == '.')
+        {
             self.pos += 1;
         }
         let text: String = self.tokens[start..self.pos].iter().collect();
@@ -163,7 +172,8 @@ impl Parser {
                 None => "expected a number at the end of the expression".into(),
             });
         }
-        text.parse().map_err(|_| format!("{text:?} is not a number"))
+        text.parse()
+            .map_err(|_| format!("{text:?} is not a number"))
     }
 }
 
@@ -188,7 +198,12 @@ mod tests {
         assert_eq!(evaluate("2 ** 3 ** 2").ok(), Some(512.0));
         assert_eq!(evaluate("7 // 2").ok(), Some(3.0));
         assert_eq!(evaluate("10 / 4").ok(), Some(2.5));
-        assert_eq!(evaluate("155.33 - 147.05 + 268.77 - 235.13").map(crate::commerce::money::round2).ok(), Some(41.92));
+        assert_eq!(
+            evaluate("155.33 - 147.05 + 268.77 - 235.13")
+                .map(crate::commerce::money::round2)
+                .ok(),
+            Some(41.92)
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Changes to pending orders: address, payment method, items.
 
 use super::args::{ModifyItemsArgs, OrderAddressArgs, OrderPaymentArgs};
-use super::{render, to_result, Store};
-use crate::commerce::money::format_usd;
+use super::{Store, render, to_result};
 use crate::commerce::ItemSwap;
+use crate::commerce::money::format_usd;
 use crate::effect::Effect;
 use crate::error::ToolError;
 use crate::tool::Tool;
@@ -41,7 +41,14 @@ pub(super) fn address_line(a: &crate::commerce::model::Address) -> String {
     if !a.address2.is_empty() {
         parts.push(&a.address2);
     }
-    format!("{}, {}, {} {}, {}", parts.join(", "), a.city, a.state, a.zip, a.country)
+    format!(
+        "{}, {}, {} {}, {}",
+        parts.join(", "),
+        a.city,
+        a.state,
+        a.zip,
+        a.country
+    )
 }
 
 /// Moves a pending order's payment to another payment method.
@@ -73,7 +80,9 @@ impl Tool for ModifyPendingOrderPaymentTool {
             .as_ref()
             .and_then(|o| o.payment_history.first())
             .map_or_else(String::new, |p| format!(" {}", format_usd(p.amount)));
-        format!("Charge order {summary}{amount} to {new_method} instead, refunding the original payment")
+        format!(
+            "Charge order {summary}{amount} to {new_method} instead, refunding the original payment"
+        )
     }
 }
 
@@ -103,14 +112,19 @@ impl Tool for ModifyPendingOrderItemsTool {
 
     async fn render(&self, a: &ModifyItemsArgs) -> String {
         let (summary, order) = render::order_summary(&*self.0, &a.order_id).await;
-        let (lines, diff) = render::swaps(&*self.0, order.as_ref(), &a.item_ids, &a.new_item_ids).await;
+        let (lines, diff) =
+            render::swaps(&*self.0, order.as_ref(), &a.item_ids, &a.new_item_ids).await;
         let method = match &order {
             Some(o) => render::method_name(&*self.0, &o.user_id, &a.payment_method_id).await,
             None => a.payment_method_id.clone(),
         };
         format!(
             "Change items of order {summary}:\n{}\n{}",
-            lines.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"),
+            lines
+                .iter()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
             render::settlement(diff, &method, true)
         )
     }

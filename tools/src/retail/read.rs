@@ -1,7 +1,7 @@
 //! Read-only lookups: customers, orders, products, items.
 
 use super::args::{EmailArgs, ItemArgs, NameZipArgs, NoArgs, OrderArgs, ProductArgs, UserArgs};
-use super::{to_result, Store};
+use super::{Store, to_result};
 use crate::effect::Effect;
 use crate::error::ToolError;
 use crate::tool::Tool;
@@ -20,7 +20,9 @@ impl Tool for FindUserIdByEmailTool {
     const IDEMPOTENT: bool = true;
 
     async fn call(&self, args: EmailArgs) -> Result<Value, ToolError> {
-        Ok(Value::String(self.0.find_user_id_by_email(&args.email).await?))
+        Ok(Value::String(
+            self.0.find_user_id_by_email(&args.email).await?,
+        ))
     }
 
     async fn render(&self, args: &EmailArgs) -> String {
@@ -40,12 +42,18 @@ impl Tool for FindUserIdByNameZipTool {
     const IDEMPOTENT: bool = true;
 
     async fn call(&self, a: NameZipArgs) -> Result<Value, ToolError> {
-        let id = self.0.find_user_id_by_name_zip(&a.first_name, &a.last_name, &a.zip).await?;
+        let id = self
+            .0
+            .find_user_id_by_name_zip(&a.first_name, &a.last_name, &a.zip)
+            .await?;
         Ok(Value::String(id))
     }
 
     async fn render(&self, a: &NameZipArgs) -> String {
-        format!("Look up the customer {} {} in zip {}", a.first_name, a.last_name, a.zip)
+        format!(
+            "Look up the customer {} {} in zip {}",
+            a.first_name, a.last_name, a.zip
+        )
     }
 }
 

@@ -1,8 +1,8 @@
 //! Plain, exact descriptions of what a retail call will do, for the approver.
 
+use crate::commerce::Commerce;
 use crate::commerce::model::{Order, OrderItem, Variant};
 use crate::commerce::money::format_usd;
-use crate::commerce::Commerce;
 use std::collections::BTreeMap;
 
 /// "#W0000000 (pending, 4 items, $4,079.45, paid by visa card ending 1234)", or the bare id if unknown.
@@ -48,7 +48,12 @@ pub(super) fn line(item: &OrderItem) -> String {
 
 /// "9612497925 (blue, M) $50.88".
 pub(super) fn variant(v: &Variant) -> String {
-    format!("{} ({}) {}", v.item_id, options(&v.options), format_usd(v.price))
+    format!(
+        "{} ({}) {}",
+        v.item_id,
+        options(&v.options),
+        format_usd(v.price)
+    )
 }
 
 fn options(options: &BTreeMap<String, String>) -> String {
@@ -72,7 +77,9 @@ pub(super) async fn swaps(
         let old = order.and_then(|o| o.items.iter().find(|i| &i.item_id == old_id));
         let new = store.item(new_id).await.ok();
         let old_text = old.map_or_else(|| format!("{old_id} (not in the order)"), line);
-        let new_text = new.as_ref().map_or_else(|| format!("{new_id} (unknown item)"), variant);
+        let new_text = new
+            .as_ref()
+            .map_or_else(|| format!("{new_id} (unknown item)"), variant);
         lines.push(format!("{old_text} -> {new_text}"));
         diff = match (diff, old, &new) {
             (Some(d), Some(o), Some(n)) => Some(d + n.price - o.price),
@@ -93,7 +100,9 @@ pub(super) async fn swaps(
 pub(super) fn settlement(diff: Option<f64>, method: &str, moves_money: bool) -> String {
     match diff {
         None => format!("price difference settled with {method}"),
-        Some(d) if !moves_money => format!("price difference {} to settle with {method}", format_usd(d)),
+        Some(d) if !moves_money => {
+            format!("price difference {} to settle with {method}", format_usd(d))
+        }
         Some(d) if d > 0.0 => format!("{} charged to {method}", format_usd(d)),
         Some(d) => format!("{} refunded to {method}", format_usd(d.abs())),
     }

@@ -1,7 +1,7 @@
 //! `return_delivered_order_items`.
 
 use super::args::ReturnArgs;
-use super::{render, to_result, Store};
+use super::{Store, render, to_result};
 use crate::commerce::money::format_usd;
 use crate::effect::Effect;
 use crate::error::ToolError;

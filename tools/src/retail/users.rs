@@ -2,7 +2,7 @@
 
 use super::args::UserAddressArgs;
 use super::modify::address_line;
-use super::{to_result, Store};
+use super::{Store, to_result};
 use crate::effect::Effect;
 use crate::error::ToolError;
 use crate::tool::Tool;

@@ -13,8 +13,8 @@ use crate::commerce::model::{Address, CancelReason, Order, Product, User, Varian
 use crate::commerce::{Commerce, CommerceError, ItemSwap};
 use async_trait::async_trait;
 use records::Tx;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
@@ -101,7 +101,9 @@ impl LocalStore {
 
     /// sha256 (hex) of the canonical export.
     pub async fn sha256(&self) -> Result<String, CommerceError> {
-        Ok(canonical::sha256_hex(self.canonical_export().await?.as_bytes()))
+        Ok(canonical::sha256_hex(
+            self.canonical_export().await?.as_bytes(),
+        ))
     }
 
     /// Closes the connections, waiting for them to finish.
@@ -127,7 +129,11 @@ impl LocalStore {
         &self,
         order_id: &str,
         with_products: bool,
-        change: impl FnOnce(&mut Order, &mut User, &BTreeMap<String, Product>) -> Result<(), CommerceError>,
+        change: impl FnOnce(
+            &mut Order,
+            &mut User,
+            &BTreeMap<String, Product>,
+        ) -> Result<(), CommerceError>,
     ) -> Result<Order, CommerceError> {
         let mut tx = self.begin_write().await?;
         let mut order = records::load_order(&mut tx, order_id).await?;
@@ -232,10 +238,7 @@ impl Commerce for LocalStore {
         .await
     }
 
-    async fn exchange_delivered_order_items(
-        &self,
-        swap: ItemSwap,
-    ) -> Result<Order, CommerceError> {
+    async fn exchange_delivered_order_items(&self, swap: ItemSwap) -> Result<Order, CommerceError> {
         self.change_order(&swap.order_id, true, |order, user, products| {
             ops::exchange_delivered_order_items(order, user, products, &swap)
         })

@@ -57,7 +57,10 @@ pub fn cancel_pending_order(
 }
 
 /// Replaces the shipping address of an order whose status contains "pending".
-pub fn modify_pending_order_address(order: &mut Order, address: Address) -> Result<(), CommerceError> {
+pub fn modify_pending_order_address(
+    order: &mut Order,
+    address: Address,
+) -> Result<(), CommerceError> {
     require_any_pending(order)?;
     order.address = address;
     Ok(())
@@ -221,7 +224,10 @@ pub fn return_delivered_order_items(
         )));
     }
     let method = payment_method(user, payment_method_id)?;
-    let original = order.payment_history.first().map(|p| p.payment_method_id.as_str());
+    let original = order
+        .payment_history
+        .first()
+        .map(|p| p.payment_method_id.as_str());
     if !matches!(method, PaymentMethod::GiftCard { .. }) && original != Some(payment_method_id) {
         return Err(CommerceError::rejected(format!(
             "refunds go to the original payment method ({}) or one of the customer's gift cards, not {payment_method_id}",
@@ -271,7 +277,9 @@ fn require_gift_card_covers(
 
 /// Adds `amount` (negative to debit) to a gift card's balance, rounded to cents; other methods are untouched.
 fn credit_gift_card(user: &mut User, payment_method_id: &str, amount: f64) {
-    if let Some(PaymentMethod::GiftCard { balance, .. }) = user.payment_methods.get_mut(payment_method_id) {
+    if let Some(PaymentMethod::GiftCard { balance, .. }) =
+        user.payment_methods.get_mut(payment_method_id)
+    {
         *balance = round2(*balance + amount);
     }
 }

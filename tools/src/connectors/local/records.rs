@@ -1,8 +1,8 @@
 //! Reading and writing the store's records in SQLite.
 
 use super::unavailable;
-use crate::commerce::model::{Order, Product, User, Variant};
 use crate::commerce::CommerceError;
+use crate::commerce::model::{Order, Product, User, Variant};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use sqlx::{Row, SqliteConnection};
@@ -40,14 +40,26 @@ async fn load_doc(
 }
 
 /// A customer by id.
-pub(super) async fn load_user(conn: &mut SqliteConnection, id: &str) -> Result<User, CommerceError> {
+pub(super) async fn load_user(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<User, CommerceError> {
     let doc = load_doc(conn, "SELECT doc FROM users WHERE user_id = ?", "user", id).await?;
     decode("user", id, &doc)
 }
 
 /// An order by id.
-pub(super) async fn load_order(conn: &mut SqliteConnection, id: &str) -> Result<Order, CommerceError> {
-    let doc = load_doc(conn, "SELECT doc FROM orders WHERE order_id = ?", "order", id).await?;
+pub(super) async fn load_order(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<Order, CommerceError> {
+    let doc = load_doc(
+        conn,
+        "SELECT doc FROM orders WHERE order_id = ?",
+        "order",
+        id,
+    )
+    .await?;
     decode("order", id, &doc)
 }
 
@@ -56,12 +68,21 @@ pub(super) async fn load_product(
     conn: &mut SqliteConnection,
     id: &str,
 ) -> Result<Product, CommerceError> {
-    let doc = load_doc(conn, "SELECT doc FROM products WHERE product_id = ?", "product", id).await?;
+    let doc = load_doc(
+        conn,
+        "SELECT doc FROM products WHERE product_id = ?",
+        "product",
+        id,
+    )
+    .await?;
     decode("product", id, &doc)
 }
 
 /// A variant by item id.
-pub(super) async fn load_item(conn: &mut SqliteConnection, id: &str) -> Result<Variant, CommerceError> {
+pub(super) async fn load_item(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<Variant, CommerceError> {
     let doc = load_doc(
         conn,
         "SELECT p.doc FROM items i JOIN products p ON p.product_id = i.product_id WHERE i.item_id = ?",
@@ -70,10 +91,9 @@ pub(super) async fn load_item(conn: &mut SqliteConnection, id: &str) -> Result<V
     )
     .await?;
     let mut product: Product = decode("product of item", id, &doc)?;
-    product
-        .variants
-        .remove(id)
-        .ok_or_else(|| CommerceError::Corrupt(format!("item {id} is indexed but not in its product")))
+    product.variants.remove(id).ok_or_else(|| {
+        CommerceError::Corrupt(format!("item {id} is indexed but not in its product"))
+    })
 }
 
 /// The user id whose email matches, ignoring case.
@@ -151,7 +171,10 @@ pub(super) async fn save_product(
 }
 
 /// Inserts or replaces a customer.
-pub(super) async fn save_user(conn: &mut SqliteConnection, user: &User) -> Result<(), CommerceError> {
+pub(super) async fn save_user(
+    conn: &mut SqliteConnection,
+    user: &User,
+) -> Result<(), CommerceError> {
     sqlx::query(
         "INSERT OR REPLACE INTO users \
          (user_id, email_folded, first_name_folded, last_name_folded, zip, doc) VALUES (?, ?, ?, ?, ?, ?)",
@@ -169,15 +192,20 @@ pub(super) async fn save_user(conn: &mut SqliteConnection, user: &User) -> Resul
 }
 
 /// Inserts or replaces an order.
-pub(super) async fn save_order(conn: &mut SqliteConnection, order: &Order) -> Result<(), CommerceError> {
-    sqlx::query("INSERT OR REPLACE INTO orders (order_id, user_id, status, doc) VALUES (?, ?, ?, ?)")
-        .bind(&order.order_id)
-        .bind(&order.user_id)
-        .bind(order.status.as_str())
-        .bind(encode(order)?)
-        .execute(conn)
-        .await
-        .map_err(unavailable)?;
+pub(super) async fn save_order(
+    conn: &mut SqliteConnection,
+    order: &Order,
+) -> Result<(), CommerceError> {
+    sqlx::query(
+        "INSERT OR REPLACE INTO orders (order_id, user_id, status, doc) VALUES (?, ?, ?, ?)",
+    )
+    .bind(&order.order_id)
+    .bind(&order.user_id)
+    .bind(order.status.as_str())
+    .bind(encode(order)?)
+    .execute(conn)
+    .await
+    .map_err(unavailable)?;
     Ok(())
 }
 
@@ -185,7 +213,11 @@ pub(super) async fn save_order(conn: &mut SqliteConnection, order: &Order) -> Re
 pub(super) async fn export(conn: &mut SqliteConnection) -> Result<Value, CommerceError> {
     let mut db = Map::new();
     for (key, sql, what) in [
-        ("products", "SELECT product_id, doc FROM products", "product"),
+        (
+            "products",
+            "SELECT product_id, doc FROM products",
+            "product",
+        ),
         ("users", "SELECT user_id, doc FROM users", "user"),
         ("orders", "SELECT order_id, doc FROM orders", "order"),
     ] {

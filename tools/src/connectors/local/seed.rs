@@ -2,8 +2,8 @@
 
 use super::records;
 use super::unavailable;
-use crate::commerce::model::{Order, Product, User};
 use crate::commerce::CommerceError;
+use crate::commerce::model::{Order, Product, User};
 use serde::Deserialize;
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
@@ -20,7 +20,10 @@ struct SeedDb {
 
 /// Loads the seed into an empty store, in one transaction; a seeded store is left alone.
 pub(super) async fn seed_if_empty(pool: &SqlitePool) -> Result<(), CommerceError> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+    let mut tx = pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(unavailable)?;
     let seeded: Option<String> =
         sqlx::query_scalar("SELECT value FROM store_meta WHERE key = 'seeded_from'")
             .fetch_optional(&mut *tx)
