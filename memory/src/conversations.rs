@@ -3,7 +3,7 @@
 //! Messages and run records are opaque JSON here: their format belongs to the
 //! agent, which versions it; this module only keeps them safe and in order.
 
-use crate::db::{now_millis, AppDb, DbError};
+use crate::db::{AppDb, DbError, now_millis};
 use serde_json::Value;
 use sqlx::Row;
 
@@ -88,10 +88,12 @@ impl AppDb {
         messages: &[Value],
     ) -> Result<(), DbError> {
         let now = now_millis();
-        let record = serde_json::to_string(&run.record).map_err(|e| DbError::Corrupt(e.to_string()))?;
+        let record =
+            serde_json::to_string(&run.record).map_err(|e| DbError::Corrupt(e.to_string()))?;
         let mut tx = self.pool().begin().await?;
         for (offset, message) in messages.iter().enumerate() {
-            let body = serde_json::to_string(message).map_err(|e| DbError::Corrupt(e.to_string()))?;
+            let body =
+                serde_json::to_string(message).map_err(|e| DbError::Corrupt(e.to_string()))?;
             sqlx::query(
                 "INSERT INTO messages (conversation_id, seq, body, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (conversation_id, seq) DO NOTHING",

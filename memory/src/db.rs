@@ -2,9 +2,9 @@
 //! PostgreSQL when `SHOPKEEPER_DATABASE_URL` points at one.
 
 use crate::data_dir::DataDir;
+use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
-use sqlx::AnyPool;
 use std::time::Duration;
 
 /// Why the application database cannot be used.
@@ -62,7 +62,13 @@ impl<'s> MigrationSource<'s> for Embedded {
             Ok(MIGRATIONS
                 .iter()
                 .map(|(version, name, sql)| {
-                    Migration::new(*version, (*name).into(), MigrationType::Simple, (*sql).into(), false)
+                    Migration::new(
+                        *version,
+                        (*name).into(),
+                        MigrationType::Simple,
+                        (*sql).into(),
+                        false,
+                    )
                 })
                 .collect())
         })
@@ -90,7 +96,9 @@ impl AppDb {
             })?;
         if backend == Backend::Sqlite {
             // Persistent on the file: readers never block the writer.
-            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
         }
         let db = Self { pool, backend };
         Migrator::new(Embedded).await?.run(&db.pool).await?;
@@ -146,8 +154,14 @@ mod tests {
 
     #[test]
     fn passwords_are_masked() {
-        assert_eq!(mask_password("postgres://sk:hunter2@db:5432/app"), "postgres://sk:***@db:5432/app");
+        assert_eq!(
+            mask_password("postgres://sk:hunter2@db:5432/app"),
+            "postgres://sk:***@db:5432/app"
+        );
         assert_eq!(mask_password("postgres://db/app"), "postgres://db/app");
-        assert_eq!(mask_password("sqlite:///tmp/a.sqlite"), "sqlite:///tmp/a.sqlite");
+        assert_eq!(
+            mask_password("sqlite:///tmp/a.sqlite"),
+            "sqlite:///tmp/a.sqlite"
+        );
     }
 }

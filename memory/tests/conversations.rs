@@ -7,23 +7,40 @@ use serde_json::json;
 use shopkeeper_memory::{AppDb, Backend, ConversationInfo, StoredRun, TEST_POSTGRES_ENV};
 
 async fn databases(dir: &tempfile::TempDir) -> Vec<AppDb> {
-    let mut dbs = vec![AppDb::connect(&format!("sqlite://{}/app.sqlite?mode=rwc", dir.path().display())).await.unwrap()];
+    let mut dbs = vec![
+        AppDb::connect(&format!(
+            "sqlite://{}/app.sqlite?mode=rwc",
+            dir.path().display()
+        ))
+        .await
+        .unwrap(),
+    ];
     match std::env::var(TEST_POSTGRES_ENV) {
         Ok(url) if !url.is_empty() => dbs.push(AppDb::connect(&url).await.unwrap()),
-        _ => eprintln!("notice: {TEST_POSTGRES_ENV} is not set; skipping the PostgreSQL half of this test"),
+        _ => eprintln!(
+            "notice: {TEST_POSTGRES_ENV} is not set; skipping the PostgreSQL half of this test"
+        ),
     }
     dbs
 }
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}-{}", std::process::id(), shopkeeper_memory::db::now_millis())
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        shopkeeper_memory::db::now_millis()
+    )
 }
 
 #[tokio::test]
 async fn checkpoints_keep_messages_in_order_and_the_latest_run_record() {
     let dir = tempfile::tempdir().unwrap();
     for db in databases(&dir).await {
-        let conv = ConversationInfo { id: unique("conv"), channel: "cli".into(), role: "staff".into() };
+        let conv = ConversationInfo {
+            id: unique("conv"),
+            channel: "cli".into(),
+            role: "staff".into(),
+        };
         db.ensure_conversation(&conv).await.unwrap();
         db.ensure_conversation(&conv).await.unwrap();
         assert_eq!(db.conversation(&conv.id).await.unwrap(), Some(conv.clone()));
@@ -37,16 +54,36 @@ async fn checkpoints_keep_messages_in_order_and_the_latest_run_record() {
         let first = [json!({"role": "user", "content": "hi"})];
         db.checkpoint(&run, 0, &first).await.unwrap();
         // A retried checkpoint neither duplicates nor rewrites what is stored.
-        db.checkpoint(&run, 0, &[json!({"role": "user", "content": "rewritten"})]).await.unwrap();
+        db.checkpoint(&run, 0, &[json!({"role": "user", "content": "rewritten"})])
+            .await
+            .unwrap();
         run.status = "done".into();
         run.record = json!({"version": 1, "turns": 1});
-        db.checkpoint(&run, 1, &[json!({"role": "assistant", "content": "hello"})]).await.unwrap();
+        db.checkpoint(&run, 1, &[json!({"role": "assistant", "content": "hello"})])
+            .await
+            .unwrap();
 
         let messages = db.messages(&conv.id).await.unwrap();
-        assert_eq!(messages, vec![first[0].clone(), json!({"role": "assistant", "content": "hello"})], "{:?}", db.backend());
+        assert_eq!(
+            messages,
+            vec![
+                first[0].clone(),
+                json!({"role": "assistant", "content": "hello"})
+            ],
+            "{:?}",
+            db.backend()
+        );
         assert_eq!(db.run(&run.id).await.unwrap(), Some(run.clone()));
-        assert_eq!(db.latest_run(&conv.id).await.unwrap().map(|r| r.id), Some(run.id.clone()));
-        assert!(db.latest_run("no-such-conversation").await.unwrap().is_none());
+        assert_eq!(
+            db.latest_run(&conv.id).await.unwrap().map(|r| r.id),
+            Some(run.id.clone())
+        );
+        assert!(
+            db.latest_run("no-such-conversation")
+                .await
+                .unwrap()
+                .is_none()
+        );
         let _ = db.backend() == Backend::Postgres;
         db.close().await;
     }

@@ -1,7 +1,10 @@
 //! The command line: one module per command group.
 
+mod ask;
 mod bench;
+mod chat;
 mod demo;
+mod session;
 mod store;
 mod tool;
 
@@ -9,6 +12,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use shopkeeper_memory::DataDir;
 use shopkeeper_tools::{LocalStore, Semantics};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Exit status for input the command cannot act on (unknown tool, bad JSON, schema mismatch).
@@ -18,12 +22,31 @@ pub const EXIT_INVALID_INPUT: u8 = 2;
 #[derive(Debug, Parser)]
 #[command(name = "shopkeeper", version, about, long_about = None)]
 pub struct Cli {
+    /// Configuration file (default: ./shopkeeper.toml, else shopkeeper.toml in the data directory).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Chat with Shopkeeper in the terminal.
+    Chat {
+        /// Continue this conversation.
+        #[arg(long)]
+        conversation: Option<String>,
+    },
+    /// Send one message and print the answer (for scripts).
+    Ask {
+        /// The message.
+        message: String,
+        /// Continue this conversation (its id is printed on stderr).
+        #[arg(long)]
+        conversation: Option<String>,
+    },
+    /// Print the effective configuration, secrets masked.
+    Config,
     /// A short tour of the built-in demo store.
     Demo,
     /// List and call tools.
@@ -74,7 +97,23 @@ pub fn init_tracing() {
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.as_deref();
     match cli.command {
+        Command::Chat { conversation } => chat::run(config, conversation).await,
+        Command::Ask {
+            message,
+            conversation,
+        } => ask::run(config, &message, conversation).await,
+        Command::Config => {
+            let (config, dir, source) = session::load_config(config)?;
+            println!("# data directory: {}", dir.root().display());
+            match source {
+                Some(path) => println!("# from {} and the environment", path.display()),
+                None => println!("# no shopkeeper.toml found: defaults and the environment"),
+            }
+            print!("{}", config.to_masked_toml());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo => demo::run().await,
         Command::Tool(cmd) => tool::run(cmd).await,
         Command::Store(cmd) => store::run(cmd).await,

@@ -4,13 +4,13 @@
 use super::retry::{RetryPolicy, RetryingHttp};
 use super::{ChatModel, ChatRequest, LlmError, ModelReply, TextSink};
 use crate::message::{Message, ToolCallRequest, Usage};
+use async_openai::Client;
 use async_openai::config::OpenAIConfig;
 use async_openai::error::OpenAIError;
-use async_openai::Client;
 use async_trait::async_trait;
 use futures::StreamExt;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -51,7 +51,8 @@ impl OpenAiModel {
         let config = OpenAIConfig::new()
             .with_api_base(settings.base_url.trim_end_matches('/'))
             .with_api_key(settings.api_key.clone());
-        let client = Client::with_config(config).with_http_service(RetryingHttp::new(http, settings.retry));
+        let client =
+            Client::with_config(config).with_http_service(RetryingHttp::new(http, settings.retry));
         Ok(Self { client, settings })
     }
 
@@ -59,7 +60,8 @@ impl OpenAiModel {
         let mut messages = Vec::with_capacity(request.messages.len() + 1);
         messages.push(json!({"role": "system", "content": request.system}));
         messages.extend(request.messages.iter().map(wire_message));
-        let mut body = json!({"model": self.settings.model, "messages": messages, "stream": stream});
+        let mut body =
+            json!({"model": self.settings.model, "messages": messages, "stream": stream});
         if !request.tools.is_empty() {
             body["tools"] = request
                 .tools
@@ -80,7 +82,10 @@ impl OpenAiModel {
 fn wire_message(m: &Message) -> Value {
     match m {
         Message::User { content } => json!({"role": "user", "content": content}),
-        Message::Assistant { content, tool_calls } => {
+        Message::Assistant {
+            content,
+            tool_calls,
+        } => {
             let mut v = json!({"role": "assistant", "content": content});
             if !tool_calls.is_empty() {
                 v["tool_calls"] = tool_calls
@@ -90,7 +95,10 @@ fn wire_message(m: &Message) -> Value {
             }
             v
         }
-        Message::Tool { tool_call_id, content } => {
+        Message::Tool {
+            tool_call_id,
+            content,
+        } => {
             json!({"role": "tool", "tool_call_id": tool_call_id, "content": content})
         }
     }
@@ -141,7 +149,10 @@ struct WireUsage {
 
 impl From<WireUsage> for Usage {
     fn from(u: WireUsage) -> Self {
-        Usage { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens }
+        Usage {
+            prompt_tokens: u.prompt_tokens,
+            completion_tokens: u.completion_tokens,
+        }
     }
 }
 
@@ -187,18 +198,30 @@ struct WireFunctionDelta {
 
 /// Some servers leave tool call ids empty; the run needs them unique per turn.
 fn call_id(id: String, index: usize) -> String {
-    if id.is_empty() { format!("call_{index}") } else { id }
+    if id.is_empty() {
+        format!("call_{index}")
+    } else {
+        id
+    }
 }
 
 fn map_error(e: OpenAIError, timeout: Duration) -> LlmError {
     match e {
-        OpenAIError::ApiError(api) => LlmError::Http { status: api.status_code.as_u16(), message: api.api_error.message },
+        OpenAIError::ApiError(api) => LlmError::Http {
+            status: api.status_code.as_u16(),
+            message: api.api_error.message,
+        },
         OpenAIError::Reqwest(e) if e.is_timeout() => LlmError::Timeout(timeout),
         OpenAIError::Reqwest(e) => match e.status() {
-            Some(status) => LlmError::Http { status: status.as_u16(), message: e.to_string() },
+            Some(status) => LlmError::Http {
+                status: status.as_u16(),
+                message: e.to_string(),
+            },
             None => LlmError::Transport(e.to_string()),
         },
-        OpenAIError::JSONDeserialize(e, body) => LlmError::InvalidResponse(format!("{e}: {}", truncate(&body))),
+        OpenAIError::JSONDeserialize(e, body) => {
+            LlmError::InvalidResponse(format!("{e}: {}", truncate(&body)))
+        }
         OpenAIError::StreamError(e) => LlmError::Transport(e.to_string()),
         other => LlmError::Transport(other.to_string()),
     }
@@ -214,7 +237,11 @@ impl ChatModel for OpenAiModel {
         format!("{} at {}", self.settings.model, self.settings.base_url)
     }
 
-    async fn complete(&self, request: ChatRequest<'_>, sink: Option<TextSink<'_>>) -> Result<ModelReply, LlmError> {
+    async fn complete(
+        &self,
+        request: ChatRequest<'_>,
+        sink: Option<TextSink<'_>>,
+    ) -> Result<ModelReply, LlmError> {
         let timeout = self.settings.timeout;
         let chat = self.client.chat();
         let Some(sink) = sink.filter(|_| self.settings.stream) else {
@@ -222,14 +249,23 @@ impl ChatModel for OpenAiModel {
                 .create_byot(self.body(request, false))
                 .await
                 .map_err(|e| map_error(e, timeout))?;
-            let message = response.choices.into_iter().next().map(|c| c.message).unwrap_or_default();
+            let message = response
+                .choices
+                .into_iter()
+                .next()
+                .map(|c| c.message)
+                .unwrap_or_default();
             return Ok(ModelReply {
                 content: message.content.filter(|c| !c.is_empty()),
                 tool_calls: message
                     .tool_calls
                     .into_iter()
                     .enumerate()
-                    .map(|(i, c)| ToolCallRequest { id: call_id(c.id, i), name: c.function.name, arguments: c.function.arguments })
+                    .map(|(i, c)| ToolCallRequest {
+                        id: call_id(c.id, i),
+                        name: c.function.name,
+                        arguments: c.function.arguments,
+                    })
                     .collect(),
                 usage: response.usage.map(Usage::from).unwrap_or_default(),
             });
@@ -268,7 +304,11 @@ impl ChatModel for OpenAiModel {
             content: (!text.is_empty()).then_some(text),
             tool_calls: calls
                 .into_iter()
-                .map(|(i, (id, name, arguments))| ToolCallRequest { id: call_id(id, i), name, arguments })
+                .map(|(i, (id, name, arguments))| ToolCallRequest {
+                    id: call_id(id, i),
+                    name,
+                    arguments,
+                })
                 .collect(),
             usage,
         })

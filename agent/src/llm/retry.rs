@@ -167,12 +167,22 @@ mod tests {
 
     #[test]
     fn backoff_grows_with_jitter_within_bounds() {
-        let policy = RetryPolicy { max_retries: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1) };
+        let policy = RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+        };
         for attempt in 0..6 {
-            let step = Duration::from_millis(100).saturating_mul(1 << attempt).min(Duration::from_secs(1));
+            let step = Duration::from_millis(100)
+                .saturating_mul(1 << attempt)
+                .min(Duration::from_secs(1));
             for _ in 0..50 {
                 let d = policy.delay(attempt, None);
-                assert!(d >= step / 2 && d <= step, "attempt {attempt}: {d:?} outside [{:?}, {step:?}]", step / 2);
+                assert!(
+                    d >= step / 2 && d <= step,
+                    "attempt {attempt}: {d:?} outside [{:?}, {step:?}]",
+                    step / 2
+                );
             }
         }
     }

@@ -1,0 +1,285 @@
+//! Configuration: `shopkeeper.toml` (working directory, else the data directory),
+//! overridden by the environment variables the OpenAI ecosystem uses.
+
+use crate::llm::openai::OpenAiSettings;
+use crate::llm::retry::RetryPolicy;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The configuration file's name.
+pub const FILE_NAME: &str = "shopkeeper.toml";
+/// OpenAI's API, the default when only a key is given.
+pub const OPENAI_API: &str = "https://api.openai.com/v1";
+/// The model used against OpenAI's API when none is named.
+pub const DEFAULT_OPENAI_MODEL: &str = "gpt-4o-mini";
+
+/// Why the configuration cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this configuration.
+    #[error("invalid {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with line and column.
+        source: toml::de::Error,
+    },
+}
+
+/// The whole configuration, with documented defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// The shop's name, used in prompts.
+    pub store_name: String,
+    /// The language model.
+    pub llm: LlmConfig,
+    /// The agent loop.
+    pub agent: AgentConfig,
+    /// Application database URL; empty means `app.sqlite` in the data directory.
+    pub database_url: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            store_name: "Shopkeeper Demo Store".into(),
+            llm: LlmConfig::default(),
+            agent: AgentConfig::default(),
+            database_url: None,
+        }
+    }
+}
+
+/// The OpenAI-compatible model endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LlmConfig {
+    /// Base URL up to `/v1` (`OPENAI_BASE_URL`).
+    pub base_url: Option<String>,
+    /// API key (`OPENAI_API_KEY`).
+    pub api_key: Option<String>,
+    /// Model name (`SHOPKEEPER_MODEL`).
+    pub model: Option<String>,
+    /// Sampling temperature; unset leaves the server's default.
+    pub temperature: Option<f32>,
+    /// Seconds the server may stay silent before the call fails.
+    pub timeout_secs: u64,
+    /// Retries on 429, 5xx and connection errors.
+    pub max_retries: u32,
+    /// Stream answers as they are generated.
+    pub stream: bool,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            api_key: None,
+            model: None,
+            temperature: None,
+            timeout_secs: 120,
+            max_retries: 4,
+            stream: true,
+        }
+    }
+}
+
+/// The agent loop's limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentConfig {
+    /// Model calls allowed per run.
+    pub max_turns: u32,
+    /// Seconds one tool call may take.
+    pub tool_timeout_secs: u64,
+    /// Read tools of one turn run at most this many at a time.
+    pub tool_concurrency: usize,
+    /// Folder whose templates override the shipped prompts.
+    pub prompts_dir: Option<PathBuf>,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        Self {
+            max_turns: 12,
+            tool_timeout_secs: 30,
+            tool_concurrency: 4,
+            prompts_dir: None,
+        }
+    }
+}
+
+impl Config {
+    /// Loads `explicit`, else `./shopkeeper.toml`, else `<data_dir>/shopkeeper.toml`, else
+    /// defaults; then applies the environment. Returns the file used, if any.
+    pub fn load(
+        explicit: Option<&Path>,
+        data_dir: &Path,
+    ) -> Result<(Self, Option<PathBuf>), ConfigError> {
+        let candidates: Vec<PathBuf> = match explicit {
+            Some(p) => vec![p.to_path_buf()],
+            None => vec![PathBuf::from(FILE_NAME), data_dir.join(FILE_NAME)],
+        };
+        let mut config = Config::default();
+        let mut source = None;
+        for path in candidates {
+            if explicit.is_none() && !path.is_file() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                path: path.clone(),
+                source,
+            })?;
+            source = Some(path);
+            break;
+        }
+        config.apply_env(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+        Ok((config, source))
+    }
+
+    /// Environment variables override the file.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) {
+        if let Some(v) = var("OPENAI_BASE_URL") {
+            self.llm.base_url = Some(v);
+        }
+        if let Some(v) = var("OPENAI_API_KEY") {
+            self.llm.api_key = Some(v);
+        }
+        if let Some(v) = var("SHOPKEEPER_MODEL") {
+            self.llm.model = Some(v);
+        }
+        if let Some(v) = var("SHOPKEEPER_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = var("SHOPKEEPER_STORE_NAME") {
+            self.store_name = v;
+        }
+    }
+
+    /// The model endpoint, or `None` when no LLM is configured (no key and no URL).
+    pub fn openai_settings(&self) -> Option<OpenAiSettings> {
+        let llm = &self.llm;
+        if llm.base_url.is_none() && llm.api_key.is_none() {
+            return None;
+        }
+        let base_url = llm
+            .base_url
+            .clone()
+            .unwrap_or_else(|| OPENAI_API.to_string());
+        let model = llm
+            .model
+            .clone()
+            .unwrap_or_else(|| DEFAULT_OPENAI_MODEL.to_string());
+        Some(OpenAiSettings {
+            base_url,
+            // Local servers (Ollama, llama.cpp, LM Studio) accept any key.
+            api_key: llm.api_key.clone().unwrap_or_else(|| "not-needed".into()),
+            model,
+            temperature: llm.temperature,
+            timeout: Duration::from_secs(llm.timeout_secs.max(1)),
+            retry: RetryPolicy {
+                max_retries: llm.max_retries,
+                ..RetryPolicy::default()
+            },
+            stream: llm.stream,
+        })
+    }
+
+    /// The configuration as TOML, with secrets masked.
+    pub fn to_masked_toml(&self) -> String {
+        let mut shown = self.clone();
+        if let Some(key) = &shown.llm.api_key {
+            shown.llm.api_key = Some(mask(key));
+        }
+        if let Some(url) = &shown.database_url {
+            shown.database_url = Some(shopkeeper_memory::db::mask_password(url));
+        }
+        toml::to_string_pretty(&shown)
+            .unwrap_or_else(|e| format!("# cannot print the configuration: {e}\n"))
+    }
+}
+
+fn mask(secret: &str) -> String {
+    let tail: String = secret
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if secret.chars().count() > 8 {
+        format!("***{tail}")
+    } else {
+        "***".into()
+    }
+}
+
+/// What to tell a person who has no LLM configured.
+pub const HOW_TO_CONFIGURE: &str = "No language model is configured. Either:
+  - use OpenAI:      export OPENAI_API_KEY=sk-...   (model: gpt-4o-mini unless SHOPKEEPER_MODEL is set)
+  - or a local server, e.g. Ollama:
+                     export OPENAI_BASE_URL=http://localhost:11434/v1
+                     export SHOPKEEPER_MODEL=llama3.1
+  (vLLM, llama.cpp's server, LM Studio, OpenRouter and Azure OpenAI work the same way), or put
+  base_url / api_key / model under [llm] in shopkeeper.toml.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_the_file() {
+        let mut c: Config = toml::from_str(
+            "store_name = \"Acme\"\n[llm]\nmodel = \"file-model\"\nbase_url = \"http://file/v1\"\n",
+        )
+        .unwrap();
+        c.apply_env(|k| (k == "SHOPKEEPER_MODEL").then(|| "env-model".to_string()));
+        let s = c.openai_settings().unwrap();
+        assert_eq!(s.model, "env-model");
+        assert_eq!(s.base_url, "http://file/v1");
+        assert_eq!(c.store_name, "Acme");
+        assert_eq!(
+            c.agent,
+            AgentConfig::default(),
+            "missing sections take defaults"
+        );
+    }
+
+    #[test]
+    fn a_key_alone_means_openai_and_nothing_means_unconfigured() {
+        let mut c = Config::default();
+        assert!(c.openai_settings().is_none());
+        c.apply_env(|k| (k == "OPENAI_API_KEY").then(|| "sk-test-1234567890".to_string()));
+        let s = c.openai_settings().unwrap();
+        assert_eq!(
+            (s.base_url.as_str(), s.model.as_str()),
+            (OPENAI_API, DEFAULT_OPENAI_MODEL)
+        );
+        let shown = c.to_masked_toml();
+        assert!(
+            shown.contains("***7890") && !shown.contains("sk-test"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn unknown_values_are_reported_with_their_place() {
+        let err = toml::from_str::<Config>("[llm]\ntimeout_secs = \"soon\"\n").unwrap_err();
+        assert!(err.to_string().contains("timeout_secs"), "{err}");
+    }
+}
