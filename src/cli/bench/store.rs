@@ -1,33 +1,14 @@
 //! `shopkeeper bench store`: figures for the built-in store.
 
 use anyhow::Context;
-use clap::Subcommand;
 use serde_json::{Value, json};
 use shopkeeper_tools::{LocalStore, Semantics, local_registry};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// Seed time, read and write tool-call latency, and the 114 τ²-bench replays.
-    Store {
-        /// τ²-bench `tasks.json` whose gold actions are replayed.
-        #[arg(long, default_value = "tools/tests/fixtures/tau2-retail/tasks.json")]
-        tasks: PathBuf,
-        /// Tool calls measured per kind.
-        #[arg(long, default_value_t = 2000)]
-        calls: usize,
-    },
-}
-
-pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
-    match cmd {
-        BenchCommand::Store { tasks, calls } => store(&tasks, calls).await,
-    }
-}
-
-async fn store(tasks_path: &PathBuf, calls: usize) -> anyhow::Result<ExitCode> {
+/// Seed time, read and write tool-call latency, and the 114 τ²-bench replays.
+pub async fn run(tasks_path: &PathBuf, calls: usize) -> anyhow::Result<ExitCode> {
     let tasks: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(tasks_path).with_context(|| {
             format!(
@@ -144,13 +125,13 @@ async fn store(tasks_path: &PathBuf, calls: usize) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
+pub(super) fn tempfile_dir() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("shopkeeper-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
 
-fn pct(samples: &mut [Duration], p: f64) -> Duration {
+pub(super) fn pct(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort_unstable();
     if samples.is_empty() {
         return Duration::ZERO;
@@ -159,10 +140,10 @@ fn pct(samples: &mut [Duration], p: f64) -> Duration {
     samples[rank.clamp(1, samples.len()) - 1]
 }
 
-fn ms(d: Duration) -> String {
+pub(super) fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
-fn us(d: Duration) -> String {
+pub(super) fn us(d: Duration) -> String {
     format!("{:.0} µs", d.as_secs_f64() * 1e6)
 }

@@ -1,0 +1,64 @@
+//! `shopkeeper bench`: figures measured on this machine.
+
+mod agent;
+mod store;
+
+use clap::Subcommand;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Seed time, read and write tool-call latency, and the 114 τ²-bench replays.
+    Store {
+        /// τ²-bench `tasks.json` whose gold actions are replayed.
+        #[arg(long, default_value = "tools/tests/fixtures/tau2-retail/tasks.json")]
+        tasks: PathBuf,
+        /// Tool calls measured per kind.
+        #[arg(long, default_value_t = 2000)]
+        calls: usize,
+    },
+    /// The agent loop's own overhead per tool-calling turn against a zero-latency scripted
+    /// model, beside a bare async-openai loop; then many concurrent conversations.
+    Agent {
+        /// Runs measured for the overhead figure, each with `--turns` tool-calling turns.
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+        /// Tool-calling turns per run.
+        #[arg(long, default_value_t = 3)]
+        turns: usize,
+        /// Conversations in flight at once for the concurrency figure.
+        #[arg(long, default_value_t = 1000)]
+        concurrent: usize,
+    },
+}
+
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        BenchCommand::Store { tasks, calls } => store::run(&tasks, calls).await,
+        BenchCommand::Agent {
+            runs,
+            turns,
+            concurrent,
+        } => agent::run(runs, turns, concurrent).await,
+    }
+}
+
+/// User plus system CPU seconds used by this process so far (Linux; `None` elsewhere).
+pub(crate) fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// Peak resident memory of this process in MiB (Linux; `None` elsewhere).
+pub(crate) fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
