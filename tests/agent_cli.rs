@@ -119,7 +119,10 @@ async fn ask_shows_a_change_waiting_for_approval_and_changes_nothing() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.starts_with("Waiting for approval:\n- Cancel order #W6779827"),
+        stdout.starts_with(
+            "Waiting for approval:
+- "
+        ) && stdout.contains("(needs manager): Cancel order #W6779827"),
         "{stdout}"
     );
     let hash = tokio::task::block_in_place(|| shopkeeper(&h, None, &["store", "hash"], ""));

@@ -4,6 +4,7 @@
 use crate::llm::openai::OpenAiSettings;
 use crate::llm::retry::RetryPolicy;
 use serde::{Deserialize, Serialize};
+use shopkeeper_tools::{Policy, Role};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -47,6 +48,29 @@ pub struct Config {
     pub agent: AgentConfig,
     /// Application database URL; empty means `app.sqlite` in the data directory.
     pub database_url: Option<String>,
+    /// Who must approve what.
+    pub policy: Policy,
+    /// The shop's staff: names, roles, and their ids on chat platforms.
+    pub staff: Vec<StaffMember>,
+}
+
+/// A member of staff, as `[[staff]]` in `shopkeeper.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMember {
+    /// Their name (used by `--as NAME` and in the audit log).
+    pub name: String,
+    /// Their role: `staff`, `manager` or `owner`.
+    pub role: Role,
+    /// Telegram user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telegram: Option<i64>,
+    /// Slack user id, e.g. `U0123`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack: Option<String>,
+    /// Discord user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discord: Option<u64>,
 }
 
 impl Default for Config {
@@ -56,6 +80,8 @@ impl Default for Config {
             llm: LlmConfig::default(),
             agent: AgentConfig::default(),
             database_url: None,
+            policy: Policy::default(),
+            staff: Vec::new(),
         }
     }
 }
@@ -197,6 +223,11 @@ impl Config {
             },
             stream: llm.stream,
         })
+    }
+
+    /// The staff member called `name`.
+    pub fn staff_member(&self, name: &str) -> Option<&StaffMember> {
+        self.staff.iter().find(|s| s.name == name)
     }
 
     /// The configuration as TOML, with secrets masked.

@@ -1,13 +1,16 @@
 //! The driver: does the I/O a run asks for (model calls, tool calls, checkpoints)
 //! and feeds the outcomes back, until the run is done or waits for a human.
 
+use crate::approvals::{ApprovalError, Approvals};
 use crate::llm::{ChatModel, ChatRequest, ToolSpec};
 use crate::message::{Message, ToolCallRequest, Usage};
-use crate::run::{RecordError, Run, RunStatus, Step, error_content, result_content};
+use crate::run::{RecordError, Run, RunStatus, Step, error_content};
 use futures::StreamExt;
 use serde_json::{Value, json};
-use shopkeeper_memory::{AppDb, ConversationInfo, DbError, StoredRun};
-use shopkeeper_tools::{Effect, Registry};
+use shopkeeper_memory::crash;
+use shopkeeper_memory::{Alongside, AppDb, ConversationInfo, DbError, StoredRun};
+use shopkeeper_tools::result_content;
+use shopkeeper_tools::{Caller, Effect, Registry, Role};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
@@ -54,6 +57,10 @@ impl Observer for Silent {}
 /// A call waiting for a human decision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AwaitingCall {
+    /// The approval deciding it.
+    pub approval_id: String,
+    /// The least role that may decide.
+    pub required_role: String,
     /// The model's call id.
     pub call_id: String,
     /// The tool.
@@ -102,6 +109,9 @@ pub enum AgentError {
     /// No such run.
     #[error("no run {0}")]
     NoSuchRun(String),
+    /// Approvals could not be prepared.
+    #[error(transparent)]
+    Approvals(#[from] ApprovalError),
 }
 
 /// The agent: a model, the tools, and the conversation store.
@@ -112,6 +122,7 @@ pub struct Agent {
     system: String,
     tools: Vec<ToolSpec>,
     settings: AgentSettings,
+    approvals: Approvals,
 }
 
 impl std::fmt::Debug for Agent {
@@ -140,6 +151,7 @@ impl Agent {
                 parameters: t.parameters.clone(),
             })
             .collect();
+        let approvals = Approvals::new(db.clone(), registry.clone());
         Self {
             model,
             registry,
@@ -147,7 +159,13 @@ impl Agent {
             system,
             tools,
             settings,
+            approvals,
         }
+    }
+
+    /// The approvals service over the same database and tools.
+    pub fn approvals(&self) -> &Approvals {
+        &self.approvals
     }
 
     /// The conversation store.
@@ -179,15 +197,28 @@ impl Agent {
         if let Some(previous) = self.db.latest_run(&conversation.id).await? {
             let mut run = Run::from_record(previous.record, history)?;
             if !run.status.is_final() {
-                // Undecided or interrupted calls get a result, so the conversation stays well-formed.
+                // The person moved on: pending approvals are withdrawn (or, if decided in the
+                // meantime, their outcome is used), and interrupted calls get a result, so the
+                // conversation stays well-formed.
+                let mut decided = Vec::new();
+                for (i, p) in run.pending.iter().enumerate() {
+                    if let (None, Some(id)) = (&p.result, &p.approval_id) {
+                        decided.push((i, self.approvals.withdraw(id).await?));
+                    }
+                }
+                if !decided.is_empty() {
+                    run.on_tool_results(decided);
+                }
                 run.supersede();
                 self.checkpoint(&run, &mut persisted).await?;
             }
             history = run.messages;
         }
+        let role = Role::parse(&conversation.role).unwrap_or(Role::Customer);
         let run = Run::start(
             uuid::Uuid::now_v7().to_string(),
             conversation.id.clone(),
+            &Caller::new(&conversation.channel, role),
             history,
             text,
             self.settings.max_turns,
@@ -212,6 +243,44 @@ impl Agent {
         self.drive(run, persisted, observer).await
     }
 
+    /// Resumes a run whose approvals are all decided (and their calls run). Exactly one
+    /// caller wins the resumption; the others get `None`.
+    pub async fn resume_decided(
+        &self,
+        run_id: &str,
+        observer: &dyn Observer,
+    ) -> Result<Option<Outcome>, AgentError> {
+        if !self
+            .db
+            .claim_run(run_id, RunStatus::AwaitingApproval.as_str(), "resuming")
+            .await?
+        {
+            return Ok(None);
+        }
+        crash::point("after_run_resumed");
+        let stored = self
+            .db
+            .run(run_id)
+            .await?
+            .ok_or_else(|| AgentError::NoSuchRun(run_id.into()))?;
+        let history = self.history(&stored.conversation_id).await?;
+        let persisted = history.len();
+        let mut run = Run::from_record(stored.record, history)?;
+        let approvals = self.db.approvals_of_run(run_id).await?;
+        let results: Vec<(usize, String)> = run
+            .pending
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let id = p.approval_id.as_ref()?;
+                let result = approvals.iter().find(|a| &a.id == id)?.result.clone()?;
+                Some((i, result))
+            })
+            .collect();
+        run.on_tool_results(results);
+        Ok(Some(self.drive(run, persisted, observer).await?))
+    }
+
     async fn drive(
         &self,
         mut run: Run,
@@ -227,6 +296,28 @@ impl Agent {
                     Step::CallTools(indices) => {
                         let results = self.call_tools(&run, &indices, observer).await;
                         run.on_tool_results(results);
+                    }
+                    Step::AwaitApproval(indices)
+                        if indices
+                            .iter()
+                            .any(|&i| run.pending[i].approval_id.is_none()) =>
+                    {
+                        let fresh: Vec<usize> = indices
+                            .into_iter()
+                            .filter(|&i| run.pending[i].approval_id.is_none())
+                            .collect();
+                        let prepared = self.approvals.prepare(&run, &fresh, &run.caller()).await?;
+                        for (i, id) in prepared.assigned {
+                            run.pending[i].approval_id = Some(id);
+                        }
+                        if !prepared.immediate.is_empty() {
+                            run.on_tool_results(prepared.immediate);
+                        }
+                        // The approvals, their notifications and the paused run: one transaction.
+                        self.checkpoint_with(&run, &mut persisted, &prepared.alongside)
+                            .await?;
+                        crash::point("after_approval_stored");
+                        continue;
                     }
                     Step::AwaitApproval(_) | Step::Done => {
                         self.checkpoint(&run, &mut persisted).await?;
@@ -285,6 +376,8 @@ impl Agent {
         indices: &[usize],
         observer: &dyn Observer,
     ) -> Vec<(usize, String)> {
+        let caller = run.caller();
+        let caller = &caller;
         let calls: Vec<(usize, ToolCallRequest, Value)> = indices
             .iter()
             .filter_map(|&i| {
@@ -296,7 +389,7 @@ impl Agent {
         futures::stream::iter(calls)
             .map(|(index, call, arguments)| async move {
                 observer.tool_started(&call);
-                let (ok, content) = self.call_one(&call.name, arguments).await;
+                let (ok, content) = self.call_one(caller, &call.name, arguments).await;
                 observer.tool_finished(&call, ok);
                 (index, content)
             })
@@ -305,7 +398,7 @@ impl Agent {
             .await
     }
 
-    async fn call_one(&self, name: &str, arguments: Value) -> (bool, String) {
+    async fn call_one(&self, caller: &Caller, name: &str, arguments: Value) -> (bool, String) {
         // The run only plans reads and drafts for execution; check again at the door.
         match self.registry.info(name).map(|i| i.effect) {
             Ok(Effect::Read | Effect::Draft) => {}
@@ -314,7 +407,7 @@ impl Agent {
             }
             Err(e) => return (false, error_content(&e)),
         }
-        match tokio::time::timeout(self.settings.tool_timeout, self.registry.call(name, arguments)).await {
+        match tokio::time::timeout(self.settings.tool_timeout, self.registry.call(caller, name, arguments)).await {
             Ok(Ok(value)) => (true, result_content(&value)),
             Ok(Err(e)) => (false, error_content(&e)),
             Err(_) => (
@@ -325,6 +418,16 @@ impl Agent {
     }
 
     async fn checkpoint(&self, run: &Run, persisted: &mut usize) -> Result<(), AgentError> {
+        self.checkpoint_with(run, persisted, &Alongside::default())
+            .await
+    }
+
+    async fn checkpoint_with(
+        &self,
+        run: &Run,
+        persisted: &mut usize,
+        extra: &Alongside,
+    ) -> Result<(), AgentError> {
         let stored = StoredRun {
             id: run.id.clone(),
             conversation_id: run.conversation_id.clone(),
@@ -335,7 +438,9 @@ impl Agent {
             .iter()
             .map(|m| serde_json::to_value(m).map_err(|e| AgentError::Corrupt(e.to_string())))
             .collect::<Result<_, _>>()?;
-        self.db.checkpoint(&stored, *persisted, &new).await?;
+        self.db
+            .checkpoint_with(&stored, *persisted, &new, extra)
+            .await?;
         *persisted = run.messages.len();
         Ok(())
     }
@@ -343,22 +448,28 @@ impl Agent {
     async fn outcome(&self, run: &Run) -> Outcome {
         let mut awaiting = Vec::new();
         if let Step::AwaitApproval(indices) = run.next_step() {
+            let rows = self.db.approvals_of_run(&run.id).await.unwrap_or_default();
             for i in indices {
                 let p = &run.pending[i];
-                let summary = match self.registry.render(&p.call.name, &p.arguments).await {
-                    Ok(s) => s,
-                    Err(e) => format!("{} {} ({e})", p.call.name, p.call.arguments),
+                let Some(row) = p
+                    .approval_id
+                    .as_ref()
+                    .and_then(|id| rows.iter().find(|r| &r.id == id))
+                else {
+                    continue;
                 };
                 let effect = match p.disposition {
                     crate::run::Disposition::Gated { effect } => effect,
                     _ => Effect::Write,
                 };
                 awaiting.push(AwaitingCall {
+                    approval_id: row.id.clone(),
+                    required_role: row.required_role.clone(),
                     call_id: p.call.id.clone(),
                     tool: p.call.name.clone(),
                     effect,
                     arguments: p.arguments.clone(),
-                    summary,
+                    summary: row.summary.clone(),
                 });
             }
         }

@@ -2,6 +2,7 @@
 //! sans-IO state machine, the driver that does its I/O, configuration and prompts.
 //! It plans over the tool layer's registry (`shopkeeper_tools`).
 
+pub mod approvals;
 pub mod config;
 pub mod driver;
 pub mod llm;
@@ -9,6 +10,7 @@ pub mod message;
 pub mod prompts;
 pub mod run;
 
+pub use approvals::{Approvals, Decided, Decider};
 pub use config::Config;
 pub use driver::{Agent, AgentError, AgentSettings, AwaitingCall, Observer, Outcome, Silent};
 pub use llm::{ChatModel, LlmError};

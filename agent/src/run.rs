@@ -7,7 +7,11 @@ use crate::llm::ModelReply;
 use crate::message::{Message, ToolCallRequest, Usage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use shopkeeper_tools::{Effect, Registry, ToolError};
+use shopkeeper_tools::{Caller, Effect, Registry, Role, ToolError};
+
+fn default_role() -> Role {
+    Role::Staff
+}
 
 /// The version of the run record written by this build.
 pub const RUN_RECORD_VERSION: u32 = 1;
@@ -81,6 +85,9 @@ pub struct PlannedCall {
     pub disposition: Disposition,
     /// The tool message content, once there is one.
     pub result: Option<String>,
+    /// The approval that decides a gated call, once requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_id: Option<String>,
 }
 
 /// What the driver must do next.
@@ -119,6 +126,12 @@ pub struct Run {
     pub answer: Option<String>,
     /// Why the run failed, if it did.
     pub error: Option<String>,
+    /// The channel the run's conversation happens on (for policy).
+    #[serde(default)]
+    pub channel: String,
+    /// The role of the person the run acts for (for policy).
+    #[serde(default = "default_role")]
+    pub role: Role,
     /// The conversation's messages (stored in the message log, not in the record).
     #[serde(skip)]
     pub messages: Vec<Message>,
@@ -140,6 +153,7 @@ impl Run {
     pub fn start(
         id: String,
         conversation_id: String,
+        caller: &Caller,
         history: Vec<Message>,
         text: &str,
         max_turns: u32,
@@ -159,8 +173,15 @@ impl Run {
             pending: Vec::new(),
             answer: None,
             error: None,
+            channel: caller.channel.clone(),
+            role: caller.role,
             messages,
         }
+    }
+
+    /// Who the run acts for, as the policy sees it.
+    pub fn caller(&self) -> Caller {
+        Caller::new(&self.channel, self.role)
     }
 
     /// The record to store (everything but the messages).
@@ -299,12 +320,14 @@ fn plan(call: ToolCallRequest, registry: &Registry) -> PlannedCall {
                 effect => Disposition::Gated { effect },
             },
             result: None,
+            approval_id: None,
         },
         Err(e) => PlannedCall {
             call,
             arguments: Value::Null,
             disposition: Disposition::Refused,
             result: Some(error_content(&e)),
+            approval_id: None,
         },
     }
 }
@@ -312,12 +335,4 @@ fn plan(call: ToolCallRequest, registry: &Registry) -> PlannedCall {
 /// A tool error as the content of a tool message.
 pub fn error_content(e: &ToolError) -> String {
     e.to_json().to_string()
-}
-
-/// A tool result as the content of a tool message: strings as they are, anything else as JSON.
-pub fn result_content(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }

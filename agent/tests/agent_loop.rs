@@ -10,7 +10,7 @@ use shopkeeper_agent::llm::retry::RetryPolicy;
 use shopkeeper_agent::llm::scripted::{Reply, ScriptedServer};
 use shopkeeper_agent::{Agent, AgentSettings, Observer, RunStatus, Silent, ToolCallRequest};
 use shopkeeper_memory::{AppDb, ConversationInfo, TEST_POSTGRES_ENV};
-use shopkeeper_tools::{LocalStore, Semantics, local_registry};
+use shopkeeper_tools::{LocalStore, Policy, Semantics, local_registry};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -48,7 +48,7 @@ async fn fixture_on(
     shopkeeper_agent::install_crypto_provider();
     let server = ScriptedServer::start(replies).await.unwrap();
     let store = LocalStore::fresh(Semantics::Correct).await.unwrap();
-    let registry = Arc::new(local_registry(store.clone()).unwrap());
+    let registry = Arc::new(local_registry(store.clone(), Policy::default()).unwrap());
     let model = Arc::new(OpenAiModel::new(settings(&server, stream)).unwrap());
     let agent_settings = AgentSettings {
         max_turns,
@@ -368,14 +368,14 @@ async fn databases() -> Vec<(AppDb, tempfile::TempDir)> {
 
 #[tokio::test]
 async fn a_conversation_continues_with_a_new_agent_on_the_same_database() {
-    for (db, dir) in databases().await {
+    for (db, _dir) in databases().await {
         let conv = conversation();
         let first = fixture_on(
             db.clone(),
             vec![Reply::text("Hi, I'm Shopkeeper.")],
             false,
             8,
-            dir,
+            tempfile::tempdir().unwrap(),
         )
         .await;
         first.agent.send(&conv, "hello", &Silent).await.unwrap();

@@ -3,6 +3,7 @@
 //! Messages and run records are opaque JSON here: their format belongs to the
 //! agent, which versions it; this module only keeps them safe and in order.
 
+use crate::approvals::{Alongside, insert_alongside};
 use crate::db::{AppDb, DbError, now_millis};
 use serde_json::Value;
 use sqlx::Row;
@@ -87,6 +88,19 @@ impl AppDb {
         first_seq: usize,
         messages: &[Value],
     ) -> Result<(), DbError> {
+        self.checkpoint_with(run, first_seq, messages, &Alongside::default())
+            .await
+    }
+
+    /// A checkpoint that also stores approvals, notifications and audit entries, all in
+    /// the same transaction: a run never waits on an approval that was not stored.
+    pub async fn checkpoint_with(
+        &self,
+        run: &StoredRun,
+        first_seq: usize,
+        messages: &[Value],
+        extra: &Alongside,
+    ) -> Result<(), DbError> {
         let now = now_millis();
         let record =
             serde_json::to_string(&run.record).map_err(|e| DbError::Corrupt(e.to_string()))?;
@@ -118,6 +132,7 @@ impl AppDb {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        insert_alongside(&mut tx, extra).await?;
         sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(&run.conversation_id)

@@ -45,11 +45,18 @@ pub struct AppDb {
     backend: Backend,
 }
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "conversations",
-    include_str!("../migrations/0001_conversations.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "conversations",
+        include_str!("../migrations/0001_conversations.sql"),
+    ),
+    (
+        2,
+        "approvals",
+        include_str!("../migrations/0002_approvals.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded;

@@ -2,10 +2,13 @@
 //! directory) and the application database (SQLite by default, PostgreSQL at
 //! scale) with conversations and agent run checkpoints.
 
+pub mod approvals;
 pub mod conversations;
+pub mod crash;
 pub mod data_dir;
 pub mod db;
 
+pub use approvals::{Alongside, ApprovalRow, AuditRow, Decision, ExecutionRow, OutboxRow};
 pub use conversations::{ConversationInfo, StoredRun};
 pub use data_dir::{DataDir, DataDirError};
 pub use db::{AppDb, Backend, DbError};

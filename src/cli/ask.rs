@@ -1,6 +1,6 @@
 //! `shopkeeper ask "MESSAGE" [--conversation ID]`: one turn, for scripts.
 
-use super::session::{self, EXIT_NOT_CONFIGURED};
+use super::session::{EXIT_NOT_CONFIGURED, Ops};
 use shopkeeper_agent::{RunStatus, Silent};
 use shopkeeper_memory::ConversationInfo;
 use std::path::Path;
@@ -13,7 +13,7 @@ pub async fn run(
     message: &str,
     conversation: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let Some(session) = session::open(config).await? else {
+    let Some(ops) = Ops::with_agent(config).await? else {
         return Ok(ExitCode::from(EXIT_NOT_CONFIGURED));
     };
     let id = conversation.unwrap_or_else(new_id);
@@ -22,20 +22,34 @@ pub async fn run(
         channel: "cli".into(),
         role: "staff".into(),
     };
-    let outcome = session.agent.send(&info, message, &Silent).await;
-    session.close().await;
+    let outcome = match &ops.agent {
+        Some(agent) => agent.send(&info, message, &Silent).await,
+        None => return Ok(ExitCode::from(EXIT_NOT_CONFIGURED)),
+    };
+    ops.close().await;
     let outcome = outcome?;
     eprintln!("conversation: {id}");
+    print_outcome(&outcome)
+}
+
+/// Prints a run's outcome for scripts: the answer, or the approvals it waits for.
+pub fn print_outcome(outcome: &shopkeeper_agent::Outcome) -> anyhow::Result<ExitCode> {
     match outcome.status {
         RunStatus::Done => {
-            println!("{}", outcome.answer.unwrap_or_default());
+            println!("{}", outcome.answer.clone().unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
         RunStatus::AwaitingApproval => {
             println!("Waiting for approval:");
             for call in &outcome.awaiting {
-                println!("- {}", call.summary);
+                println!(
+                    "- {} (needs {}): {}",
+                    call.approval_id, call.required_role, call.summary
+                );
             }
+            eprintln!(
+                "Decide with: shopkeeper approvals approve ID | reject ID --reason TEXT | edit ID 'JSON'"
+            );
             Ok(ExitCode::SUCCESS)
         }
         RunStatus::MaxTurns => {
@@ -50,6 +64,7 @@ pub async fn run(
                 "error: {}",
                 outcome
                     .error
+                    .clone()
                     .unwrap_or_else(|| "the run did not finish".into())
             );
             Ok(ExitCode::FAILURE)

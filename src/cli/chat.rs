@@ -1,6 +1,6 @@
 //! `shopkeeper chat`: an interactive terminal conversation with streaming output.
 
-use super::session::{self, EXIT_NOT_CONFIGURED};
+use super::session::{EXIT_NOT_CONFIGURED, Ops};
 use shopkeeper_agent::{Observer, RunStatus, ToolCallRequest};
 use shopkeeper_memory::ConversationInfo;
 use std::io::Write;
@@ -58,7 +58,10 @@ fn new_conversation() -> ConversationInfo {
 
 /// Reads lines until `/quit` or end of input; `/new` starts a new conversation.
 pub async fn run(config: Option<&Path>, conversation: Option<String>) -> anyhow::Result<ExitCode> {
-    let Some(session) = session::open(config).await? else {
+    let Some(ops) = Ops::with_agent(config).await? else {
+        return Ok(ExitCode::from(EXIT_NOT_CONFIGURED));
+    };
+    let Some(agent) = &ops.agent else {
         return Ok(ExitCode::from(EXIT_NOT_CONFIGURED));
     };
     let mut info = match conversation {
@@ -70,7 +73,8 @@ pub async fn run(config: Option<&Path>, conversation: Option<String>) -> anyhow:
     };
     println!(
         "Shopkeeper chat — {} — conversation {}",
-        session.model, info.id
+        ops.model(),
+        info.id
     );
     println!("Type a message; /new starts a new conversation, /quit leaves.");
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
@@ -92,7 +96,7 @@ pub async fn run(config: Option<&Path>, conversation: Option<String>) -> anyhow:
             _ => {}
         }
         let terminal = Terminal::default();
-        match session.agent.send(&info, line, &terminal).await {
+        match agent.send(&info, line, &terminal).await {
             Ok(outcome) => {
                 terminal.end_line();
                 match outcome.status {
@@ -102,7 +106,10 @@ pub async fn run(config: Option<&Path>, conversation: Option<String>) -> anyhow:
                     RunStatus::Done => {}
                     RunStatus::AwaitingApproval => {
                         for call in &outcome.awaiting {
-                            println!("  ⏸ waiting for approval: {}", call.summary);
+                            println!(
+                                "  ⏸ waiting for approval {} (needs {}): {}",
+                                call.approval_id, call.required_role, call.summary
+                            );
                         }
                     }
                     RunStatus::MaxTurns => println!(
@@ -115,6 +122,6 @@ pub async fn run(config: Option<&Path>, conversation: Option<String>) -> anyhow:
             Err(e) => println!("  error: {e}"),
         }
     }
-    session.close().await;
+    ops.close().await;
     Ok(ExitCode::SUCCESS)
 }

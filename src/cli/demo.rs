@@ -3,7 +3,7 @@
 use super::{open_store, semantics};
 use serde_json::json;
 use shopkeeper_memory::DataDir;
-use shopkeeper_tools::local_registry;
+use shopkeeper_tools::{Caller, Policy, Role, local_registry};
 use std::process::ExitCode;
 
 /// Opens (and on first run seeds) the built-in store, then shows a lookup and
@@ -11,7 +11,8 @@ use std::process::ExitCode;
 pub async fn run() -> anyhow::Result<ExitCode> {
     let dir = DataDir::resolve()?;
     let store = open_store(semantics(None)).await?;
-    let registry = local_registry(store.clone())?;
+    let registry = local_registry(store.clone(), Policy::default())?;
+    let me = Caller::new("cli", Role::Owner);
     println!("Shopkeeper demo store: {}", dir.store_path().display());
     println!(
         "{} tools available (`shopkeeper tool list`).\n",
@@ -20,13 +21,14 @@ pub async fn run() -> anyhow::Result<ExitCode> {
 
     let user = registry
         .call(
+            &me,
             "find_user_id_by_email",
             json!({"email": "ethan.lopez8943@example.com"}),
         )
         .await?;
     println!("find_user_id_by_email ethan.lopez8943@example.com -> {user}");
     let details = registry
-        .call("get_order_details", json!({"order_id": "#W6779827"}))
+        .call(&me, "get_order_details", json!({"order_id": "#W6779827"}))
         .await?;
     println!(
         "get_order_details #W6779827 -> status {}, {} item(s)\n",

@@ -1,5 +1,6 @@
 //! The command line: one module per command group.
 
+mod approvals;
 mod ask;
 mod bench;
 mod chat;
@@ -47,6 +48,15 @@ enum Command {
     },
     /// Print the effective configuration, secrets masked.
     Config,
+    /// Decide what waits for a human: list, approve, reject, edit.
+    #[command(subcommand)]
+    Approvals(approvals::ApprovalsCommand),
+    /// The audit log: every request, decision, execution and result.
+    Audit {
+        /// Print a JSON array instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// A short tour of the built-in demo store.
     Demo,
     /// List and call tools.
@@ -115,7 +125,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => demo::run().await,
-        Command::Tool(cmd) => tool::run(cmd).await,
+        Command::Tool(cmd) => tool::run(config, cmd).await,
+        Command::Approvals(cmd) => approvals::run(config, cmd).await,
+        Command::Audit { json } => approvals::audit(config, json).await,
         Command::Store(cmd) => store::run(cmd).await,
         Command::Bench(cmd) => bench::run(cmd).await,
     }

@@ -1,78 +1,149 @@
-//! Builds the agent from configuration: the model, the store's tools, the
-//! conversation store and the system prompt.
+//! Builds what commands act on from configuration: the store and its tools under
+//! the shop's policy, the application database, the approvals service, and (when
+//! a model is configured) the agent.
 
 use anyhow::Context;
 use shopkeeper_agent::config::{Config, HOW_TO_CONFIGURE};
 use shopkeeper_agent::llm::openai::OpenAiModel;
 use shopkeeper_agent::prompts::{Audience, Prompts};
-use shopkeeper_agent::{Agent, AgentSettings};
+use shopkeeper_agent::{Agent, AgentSettings, Approvals, ChatModel, Decider, Silent};
 use shopkeeper_memory::{AppDb, DataDir};
-use shopkeeper_tools::{LocalStore, Semantics, local_registry};
-use std::path::Path;
+use shopkeeper_tools::{LocalStore, Registry, Role, Semantics, local_registry};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Exit status when no language model is configured.
 pub const EXIT_NOT_CONFIGURED: u8 = 2;
 
-/// The effective configuration and the data directory.
-pub fn load_config(
-    explicit: Option<&Path>,
-) -> anyhow::Result<(Config, DataDir, Option<std::path::PathBuf>)> {
+/// The effective configuration, the data directory and the file read, if any.
+pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<(Config, DataDir, Option<PathBuf>)> {
     let dir = DataDir::resolve()?;
     dir.ensure()?;
     let (config, source) = Config::load(explicit, dir.root())?;
     Ok((config, dir, source))
 }
 
-/// A ready agent with what it acts on.
-pub struct Session {
-    /// The agent.
-    pub agent: Agent,
-    /// What the model is.
-    pub model: String,
+/// The store, its tools under the shop's policy, and the approvals service.
+pub struct Ops {
+    /// The configuration.
+    pub config: Config,
+    /// The tools.
+    pub registry: Arc<Registry>,
+    /// Approvals, ledger, audit.
+    pub approvals: Approvals,
+    /// The agent, when a model is configured.
+    pub agent: Option<Agent>,
     store: LocalStore,
 }
 
-impl Session {
+impl Ops {
+    /// Opens everything; builds the agent when a model is configured. Finishes work a
+    /// crash interrupted (executions, expiries, runs ready to resume) before returning.
+    pub async fn open(explicit_config: Option<&Path>) -> anyhow::Result<Self> {
+        Self::open_with(explicit_config, Semantics::Correct).await
+    }
+
+    /// `open`, with the store applying `semantics`.
+    pub async fn open_with(
+        explicit_config: Option<&Path>,
+        semantics: Semantics,
+    ) -> anyhow::Result<Self> {
+        let (config, dir, _) = load_config(explicit_config)?;
+        let store = LocalStore::open(&dir.store_path(), semantics).await?;
+        let registry = Arc::new(local_registry(store.clone(), config.policy.clone())?);
+        let db = match &config.database_url {
+            Some(url) => AppDb::connect(url).await?,
+            None => AppDb::open_in(&dir).await?,
+        };
+        let approvals = Approvals::new(db.clone(), registry.clone());
+        let agent = match config.openai_settings() {
+            Some(settings) => {
+                let model = OpenAiModel::new(settings).context("setting up the model client")?;
+                let today = chrono::Local::now().format("%A, %B %-d, %Y").to_string();
+                let system = Prompts::new(config.agent.prompts_dir.clone()).system(
+                    Audience::Staff,
+                    &config.store_name,
+                    "merchant",
+                    &today,
+                )?;
+                let settings = AgentSettings {
+                    max_turns: config.agent.max_turns,
+                    tool_timeout: Duration::from_secs(config.agent.tool_timeout_secs.max(1)),
+                    tool_concurrency: config.agent.tool_concurrency,
+                };
+                Some(Agent::new(
+                    Arc::new(model),
+                    registry.clone(),
+                    db,
+                    system,
+                    settings,
+                ))
+            }
+            None => None,
+        };
+        let ops = Self {
+            config,
+            registry,
+            approvals,
+            agent,
+            store,
+        };
+        ops.recover().await?;
+        Ok(ops)
+    }
+
+    /// Opens everything and requires a model; prints how to configure one otherwise.
+    pub async fn with_agent(explicit_config: Option<&Path>) -> anyhow::Result<Option<Self>> {
+        let ops = Self::open(explicit_config).await?;
+        if ops.agent.is_none() {
+            eprintln!("{HOW_TO_CONFIGURE}");
+            ops.close().await;
+            return Ok(None);
+        }
+        Ok(Some(ops))
+    }
+
+    /// What the model is, if there is one.
+    pub fn model(&self) -> String {
+        self.config
+            .openai_settings()
+            .and_then(|s| OpenAiModel::new(s).ok())
+            .map(|m| m.describe())
+            .unwrap_or_else(|| "no model".into())
+    }
+
+    /// Expires overdue approvals, finishes interrupted executions, resumes runs whose
+    /// approvals are all resolved (when a model is configured).
+    async fn recover(&self) -> anyhow::Result<()> {
+        self.approvals.sweep().await?;
+        self.approvals.recover().await?;
+        if let Some(agent) = &self.agent {
+            for run_id in self.approvals.runs_ready().await? {
+                if let Err(e) = agent.resume_decided(&run_id, &Silent).await {
+                    tracing::warn!(run_id, error = %e, "could not resume a run");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The person deciding at this terminal: `--as NAME` from `[[staff]]`, else the owner.
+    pub fn decider(&self, name: Option<&str>) -> anyhow::Result<Decider> {
+        match name {
+            None => Ok(Decider::terminal(None, Role::Owner)),
+            Some(name) => {
+                let member = self.config.staff_member(name).with_context(|| {
+                    format!("no staff member named {name:?} in shopkeeper.toml ([[staff]] entries)")
+                })?;
+                Ok(Decider::terminal(Some(&member.name), member.role))
+            }
+        }
+    }
+
     /// Closes the store and the database.
     pub async fn close(&self) {
-        self.agent.db().close().await;
+        self.approvals.db().close().await;
         self.store.close().await;
     }
-}
-
-/// Builds the session, or prints how to configure a model and returns `None`.
-pub async fn open(explicit_config: Option<&Path>) -> anyhow::Result<Option<Session>> {
-    let (config, dir, _) = load_config(explicit_config)?;
-    let Some(settings) = config.openai_settings() else {
-        eprintln!("{HOW_TO_CONFIGURE}");
-        return Ok(None);
-    };
-    let model = OpenAiModel::new(settings).context("setting up the model client")?;
-    let store = LocalStore::open(&dir.store_path(), Semantics::Correct).await?;
-    let registry = Arc::new(local_registry(store.clone())?);
-    let db = match &config.database_url {
-        Some(url) => AppDb::connect(url).await?,
-        None => AppDb::open_in(&dir).await?,
-    };
-    let today = chrono::Local::now().format("%A, %B %-d, %Y").to_string();
-    let system = Prompts::new(config.agent.prompts_dir.clone()).system(
-        Audience::Staff,
-        &config.store_name,
-        "merchant",
-        &today,
-    )?;
-    let settings = AgentSettings {
-        max_turns: config.agent.max_turns,
-        tool_timeout: Duration::from_secs(config.agent.tool_timeout_secs.max(1)),
-        tool_concurrency: config.agent.tool_concurrency,
-    };
-    use shopkeeper_agent::ChatModel;
-    let description = model.describe();
-    Ok(Some(Session {
-        agent: Agent::new(Arc::new(model), registry, db, system, settings),
-        model: description,
-        store,
-    }))
 }

@@ -4,7 +4,7 @@ use super::{Compat, open_store, semantics};
 use anyhow::Context;
 use clap::Subcommand;
 use serde_json::{Value, json};
-use shopkeeper_tools::{LocalStore, Registry, ToolCall, local_registry};
+use shopkeeper_tools::{Caller, LocalStore, Policy, Registry, Role, ToolCall, local_registry};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,7 +60,8 @@ async fn replay(file: &PathBuf, compat: Option<Compat>) -> anyhow::Result<ExitCo
         Box::new(BufReader::new(f))
     };
     let store = LocalStore::fresh(semantics(compat)).await?;
-    let registry = local_registry(store.clone())?;
+    // A throwaway store: nothing real changes, so no approval is asked.
+    let registry = local_registry(store.clone(), Policy::allow_all())?;
     let mut out = std::io::stdout().lock();
     let mut malformed = 0usize;
     for (index, line) in reader.lines().enumerate() {
@@ -95,7 +96,14 @@ async fn apply(registry: &Registry, line_no: usize, line: &str) -> Value {
             });
         }
     };
-    match registry.call(&call.name, call.arguments).await {
+    match registry
+        .call(
+            &Caller::new("replay", Role::Owner),
+            &call.name,
+            call.arguments,
+        )
+        .await
+    {
         Ok(result) => json!({"line": line_no, "name": call.name, "ok": true, "result": result}),
         Err(e) => json!({"line": line_no, "name": call.name, "ok": false, "error": e.to_json()}),
     }

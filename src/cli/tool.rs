@@ -1,10 +1,16 @@
 //! `shopkeeper tool list|call`.
 
+use super::session::Ops;
 use super::{Compat, EXIT_INVALID_INPUT, open_store, semantics};
 use anyhow::Context;
 use clap::Subcommand;
-use shopkeeper_tools::{Registry, ToolError, local_registry};
+use serde_json::Value;
+use shopkeeper_agent::Decided;
+use shopkeeper_tools::{
+    Caller, Effect, Policy, Registry, Requirement, Role, ToolError, local_registry,
+};
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
@@ -31,7 +37,7 @@ pub enum ToolCommand {
     },
 }
 
-pub async fn run(cmd: ToolCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(config: Option<&Path>, cmd: ToolCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ToolCommand::List { json } => list(json).await,
         ToolCommand::Call {
@@ -39,12 +45,12 @@ pub async fn run(cmd: ToolCommand) -> anyhow::Result<ExitCode> {
             arguments,
             yes,
             compat,
-        } => call(&name, &arguments, yes, compat).await,
+        } => call(config, &name, &arguments, yes, compat).await,
     }
 }
 
 async fn list(json: bool) -> anyhow::Result<ExitCode> {
-    let registry = local_registry(open_store(semantics(None)).await?)?;
+    let registry = local_registry(open_store(semantics(None)).await?, Policy::default())?;
     let mut out = std::io::stdout().lock();
     if json {
         let tools: Vec<_> = registry.list().collect();
@@ -72,24 +78,25 @@ async fn list(json: bool) -> anyhow::Result<ExitCode> {
 }
 
 async fn call(
+    config: Option<&Path>,
     name: &str,
     raw: &str,
     yes: bool,
     compat: Option<Compat>,
 ) -> anyhow::Result<ExitCode> {
-    let store = open_store(semantics(compat)).await?;
-    let registry = local_registry(store.clone())?;
-    let outcome = call_with(&registry, name, raw, yes).await;
-    store.close().await;
+    let ops = Ops::open_with(config, semantics(compat)).await?;
+    let outcome = call_with(&ops, name, raw, yes).await;
+    ops.close().await;
     outcome
 }
 
-async fn call_with(
-    registry: &Registry,
-    name: &str,
-    raw: &str,
-    yes: bool,
-) -> anyhow::Result<ExitCode> {
+/// The shop's own terminal: the owner.
+fn terminal() -> Caller {
+    Caller::new("cli", Role::Owner)
+}
+
+async fn call_with(ops: &Ops, name: &str, raw: &str, yes: bool) -> anyhow::Result<ExitCode> {
+    let registry = &ops.registry;
     let checked = Registry::parse_arguments(name, raw).and_then(|args| {
         let effect = registry.validate(name, &args)?.effect;
         Ok((args, effect))
@@ -98,29 +105,84 @@ async fn call_with(
         Ok(ok) => ok,
         Err(e) => return Ok(report(&e)),
     };
-    if effect.changes_the_world() && !yes {
-        let summary = registry.render(name, &args).await?;
-        eprintln!("{name} ({effect}) will:\n{summary}");
-        if !std::io::stdin().is_terminal() {
-            eprintln!(
-                "error: not run: this tool changes the store; confirm on a terminal or pass --yes"
-            );
-            return Ok(ExitCode::FAILURE);
-        }
-        if !confirm()? {
-            eprintln!("Not run; nothing changed.");
-            return Ok(ExitCode::FAILURE);
-        }
-    }
-    match registry.call(name, args).await {
-        Ok(result) => {
-            let mut out = std::io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &result)?;
-            writeln!(out)?;
-            Ok(ExitCode::SUCCESS)
-        }
+    let requirement = match registry.requirement(&terminal(), name, &args).await {
+        Ok(r) => r,
+        Err(e) => return Ok(report(&e)),
+    };
+    let result = match requirement {
+        Requirement::Allow => registry.call(&terminal(), name, args).await,
+        Requirement::Deny => Err(ToolError::NotAllowed(format!(
+            "the shop's policy does not allow `{name}`"
+        ))),
+        Requirement::Approve(_) => return approve_at_terminal(ops, name, effect, args, yes).await,
+    };
+    match result {
+        Ok(result) => print_json(&result),
         Err(e) => Ok(report(&e)),
     }
+}
+
+/// Whoever runs the CLI on the shop's machine is its owner: their confirmation is the
+/// approval, recorded and executed through the ledger like any other.
+async fn approve_at_terminal(
+    ops: &Ops,
+    name: &str,
+    effect: Effect,
+    args: Value,
+    yes: bool,
+) -> anyhow::Result<ExitCode> {
+    let summary = ops.registry.render(name, &args).await?;
+    eprintln!("{name} ({effect}) will:\n{summary}");
+    if !yes && !std::io::stdin().is_terminal() {
+        eprintln!(
+            "error: not run: this tool changes the store; confirm on a terminal or pass --yes"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let approval = match ops.approvals.request(&terminal(), name, &args).await? {
+        Ok(approval) => approval,
+        Err(_) => {
+            return Ok(report(&ToolError::NotAllowed(
+                "the policy no longer asks for approval".into(),
+            )));
+        }
+    };
+    let decider = ops.decider(None)?;
+    if !yes && !confirm()? {
+        ops.approvals
+            .reject(&approval.id, &decider, "declined at the terminal")
+            .await?;
+        eprintln!("Not run; nothing changed.");
+        return Ok(ExitCode::FAILURE);
+    }
+    match ops.approvals.approve(&approval.id, &decider).await? {
+        Decided::Applied {
+            executed: Some(executed),
+            ..
+        } => {
+            let content: Value = serde_json::from_str(&executed.content)
+                .unwrap_or_else(|_| Value::String(executed.content.clone()));
+            if executed.ok {
+                print_json(&content)
+            } else {
+                let kind = content["error"].as_str().unwrap_or("failed");
+                let message = content["message"].as_str().unwrap_or(&executed.content);
+                eprintln!("error ({kind}): {message}");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        other => {
+            eprintln!("error: not run: {other:?}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn print_json(value: &Value) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints a tool error to stderr; invalid input exits 2, refusals and failures 1.

@@ -25,6 +25,20 @@ pub enum ToolError {
     /// The connector refused or failed the operation.
     #[error(transparent)]
     Commerce(#[from] CommerceError),
+    /// The call changes the world and needs a human's approval first.
+    #[error("`{tool}` needs approval by {required_role} or above before it runs")]
+    NeedsApproval {
+        /// The tool.
+        tool: String,
+        /// The least role that may approve.
+        required_role: crate::policy::Role,
+    },
+    /// The policy or the approval's state does not allow this.
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
+    /// The application database (approvals, ledger) failed.
+    #[error("approval records unavailable: {0}")]
+    Records(#[from] shopkeeper_memory::DbError),
     /// A tool is defined wrongly (a bug in Shopkeeper, not in the call).
     #[error("tool definition error: {0}")]
     Definition(String),
@@ -46,7 +60,9 @@ impl ToolError {
             Self::InvalidArguments { .. } => "invalid_arguments",
             Self::Commerce(CommerceError::NotFound { .. }) => "not_found",
             Self::Commerce(CommerceError::Rejected(_)) => "rejected",
-            Self::Commerce(CommerceError::Unavailable(_)) => "unavailable",
+            Self::Commerce(CommerceError::Unavailable(_)) | Self::Records(_) => "unavailable",
+            Self::NeedsApproval { .. } => "needs_approval",
+            Self::NotAllowed(_) => "not_allowed",
             Self::Commerce(CommerceError::Corrupt(_)) | Self::Definition(_) => "internal",
         }
     }
@@ -59,6 +75,8 @@ impl ToolError {
             "not_found" => "look the id up first (e.g. from the user's or order's details)",
             "rejected" => "the store's rules do not allow this; explain why to the user",
             "unavailable" => "the store is unavailable; try again later",
+            "needs_approval" => "a human must approve this; tell the user it awaits approval",
+            "not_allowed" => "the shop's policy does not allow this; explain why to the user",
             _ => "this is a bug in Shopkeeper; report it",
         }
     }

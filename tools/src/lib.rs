@@ -7,6 +7,8 @@ pub mod commerce;
 pub mod connectors;
 pub mod effect;
 pub mod error;
+pub mod ledger;
+pub mod policy;
 pub mod registry;
 pub mod retail;
 pub mod schema;
@@ -16,14 +18,24 @@ pub use commerce::{Commerce, CommerceError};
 pub use connectors::local::{LocalStore, Semantics};
 pub use effect::Effect;
 pub use error::ToolError;
+pub use ledger::Executed;
+pub use policy::{Caller, Policy, Requirement, Role};
 pub use registry::{Registry, ToolCall, ToolInfo};
-pub use tool::Tool;
+pub use tool::{Reconciliation, Tool};
 
 use std::sync::Arc;
 
-/// A registry with every tool over the built-in store.
-pub fn local_registry(store: LocalStore) -> Result<Registry, ToolError> {
-    let mut registry = Registry::new();
+/// A registry with every tool over the built-in store, governed by `policy`.
+pub fn local_registry(store: LocalStore, policy: Policy) -> Result<Registry, ToolError> {
+    let mut registry = Registry::new(policy);
     retail::register(&mut registry, Arc::new(store))?;
     Ok(registry)
+}
+
+/// A tool result as the content of a tool message: strings as they are, anything else as JSON.
+pub fn result_content(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }

@@ -1,7 +1,9 @@
-//! The registry: lists tools with their schemas, validates arguments, dispatches.
+//! The registry: lists tools with their schemas, validates arguments, checks the
+//! approval policy, and dispatches. Every caller reaches a tool through here.
 
 use crate::effect::Effect;
 use crate::error::ToolError;
+use crate::policy::{Caller, Policy, Requirement};
 use crate::tool::{DynTool, Tool};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -58,10 +60,10 @@ struct Entry {
     validator: jsonschema::Validator,
 }
 
-/// The set of tools a caller may use, with validation and dispatch.
-#[derive(Default)]
+/// The set of tools a caller may use, with validation, policy and dispatch.
 pub struct Registry {
     tools: BTreeMap<&'static str, Entry>,
+    policy: Policy,
 }
 
 impl std::fmt::Debug for Registry {
@@ -71,9 +73,17 @@ impl std::fmt::Debug for Registry {
 }
 
 impl Registry {
-    /// An empty registry.
-    pub fn new() -> Self {
-        Self::default()
+    /// An empty registry governed by `policy`.
+    pub fn new(policy: Policy) -> Self {
+        Self {
+            tools: BTreeMap::new(),
+            policy,
+        }
+    }
+
+    /// The policy this registry enforces.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
     /// Adds a tool; fails if the name is taken or its schema does not compile.
@@ -127,6 +137,10 @@ impl Registry {
         })
     }
 
+    pub(crate) fn tool(&self, name: &str) -> Result<&Arc<dyn DynTool>, ToolError> {
+        self.entry(name).map(|e| &e.tool)
+    }
+
     /// Checks a call's arguments against the tool's schema, naming every problem.
     pub fn validate(&self, name: &str, args: &Value) -> Result<&ToolInfo, ToolError> {
         let entry = self.entry(name)?;
@@ -165,14 +179,45 @@ impl Registry {
         self.entry(name)?.tool.render_value(args.clone()).await
     }
 
-    /// Validates and runs a call.
-    pub async fn call(&self, name: &str, args: Value) -> Result<Value, ToolError> {
-        self.validate(name, &args)?;
+    /// What the policy requires before `caller`'s call runs (validating it first).
+    pub async fn requirement(
+        &self,
+        caller: &Caller,
+        name: &str,
+        args: &Value,
+    ) -> Result<Requirement, ToolError> {
+        let effect = self.validate(name, args)?.effect;
+        let amount = match effect {
+            Effect::Read | Effect::Draft => None,
+            _ => self.entry(name)?.tool.amount_value(args.clone()).await?,
+        };
+        Ok(self.policy.requirement(caller, name, effect, amount))
+    }
+
+    /// Validates a call, checks the policy, and runs it if the policy lets it run without a
+    /// human. A call that needs approval is refused with `NeedsApproval`: it can only run
+    /// through an approval and `execute_approved`.
+    pub async fn call(&self, caller: &Caller, name: &str, args: Value) -> Result<Value, ToolError> {
+        match self.requirement(caller, name, &args).await? {
+            Requirement::Allow => {}
+            Requirement::Approve(required_role) => {
+                return Err(ToolError::NeedsApproval {
+                    tool: name.to_string(),
+                    required_role,
+                });
+            }
+            Requirement::Deny => {
+                return Err(ToolError::NotAllowed(format!(
+                    "the shop's policy does not allow `{name}`"
+                )));
+            }
+        }
         let entry = self.entry(name)?;
         let span = tracing::info_span!("tool_call", tool = name, effect = %entry.info.effect);
         let started = std::time::Instant::now();
         let result = entry.tool.call_value(args).instrument(span).await;
         tracing::debug!(
+            tool = name,
             elapsed_us = started.elapsed().as_micros() as u64,
             ok = result.is_ok(),
             "tool call finished"

@@ -29,6 +29,27 @@ pub trait Tool: Send + Sync + 'static {
     /// Says exactly what the call will do, for the human who approves it. Deterministic
     /// for a given store state; never model prose.
     async fn render(&self, args: &Self::Args) -> String;
+
+    /// Dollars at stake (refund, charge, order value), for policy rules; `None` if unknown.
+    async fn amount(&self, _args: &Self::Args) -> Option<f64> {
+        None
+    }
+
+    /// After a crash between "started" and "finished": did this call take effect?
+    async fn reconcile(&self, _args: &Self::Args) -> Reconciliation {
+        Reconciliation::Unknown
+    }
+}
+
+/// What the store says about a call whose outcome was lost in a crash.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reconciliation {
+    /// It took effect; here is the record as it stands.
+    Applied(Value),
+    /// It did not take effect, and running it now cannot apply it twice.
+    NotApplied,
+    /// The store cannot tell; a human must check before anything is retried.
+    Unknown,
 }
 
 /// A tool with its argument type erased, as the registry holds it.
@@ -48,6 +69,10 @@ pub trait DynTool: Send + Sync {
     async fn call_value(&self, args: Value) -> Result<Value, ToolError>;
     /// Parses arguments that already passed schema validation, and renders the call.
     async fn render_value(&self, args: Value) -> Result<String, ToolError>;
+    /// Parses arguments and says how much money is at stake.
+    async fn amount_value(&self, args: Value) -> Result<Option<f64>, ToolError>;
+    /// Parses arguments and reconciles the call with the store.
+    async fn reconcile_value(&self, args: Value) -> Result<Reconciliation, ToolError>;
 }
 
 fn parse<T: Tool>(args: Value) -> Result<T::Args, ToolError> {
@@ -84,5 +109,15 @@ impl<T: Tool> DynTool for T {
     async fn render_value(&self, args: Value) -> Result<String, ToolError> {
         let args = parse::<T>(args)?;
         Ok(self.render(&args).await)
+    }
+
+    async fn amount_value(&self, args: Value) -> Result<Option<f64>, ToolError> {
+        let args = parse::<T>(args)?;
+        Ok(self.amount(&args).await)
+    }
+
+    async fn reconcile_value(&self, args: Value) -> Result<Reconciliation, ToolError> {
+        let args = parse::<T>(args)?;
+        Ok(self.reconcile(&args).await)
     }
 }

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::Value;
-use shopkeeper_tools::{LocalStore, Semantics, local_registry};
+use shopkeeper_tools::{Caller, LocalStore, Policy, Role, Semantics, local_registry};
 use std::collections::BTreeMap;
 
 const TASKS: &str = include_str!("fixtures/tau2-retail/tasks.json");
@@ -66,10 +66,10 @@ fn gold_actions() -> Vec<(String, Vec<(String, Value)>)> {
 
 async fn replay(semantics: Semantics, actions: &[(String, Value)]) -> String {
     let store = LocalStore::fresh(semantics).await.unwrap();
-    let registry = local_registry(store.clone()).unwrap();
+    let registry = local_registry(store.clone(), Policy::allow_all()).unwrap();
     for (name, args) in actions {
         // Some gold actions are meant to fail (e.g. an exchange on an empty gift card).
-        let _ = registry.call(name, args.clone()).await;
+        let _ = registry.call(&caller(), name, args.clone()).await;
     }
     store.sha256().await.unwrap()
 }
@@ -115,4 +115,9 @@ async fn correct_mode_differs_only_where_the_quirk_matters() {
     let mut differing_sorted = differing.clone();
     differing_sorted.sort();
     assert_eq!(differing_sorted, quirky);
+}
+
+/// Tests act as the shop's owner on the command line.
+fn caller() -> Caller {
+    Caller::new("cli", Role::Owner)
 }

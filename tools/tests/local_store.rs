@@ -6,24 +6,26 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::{Value, json};
-use shopkeeper_tools::{LocalStore, Registry, Semantics, ToolError, local_registry};
+use shopkeeper_tools::{
+    Caller, LocalStore, Policy, Registry, Role, Semantics, ToolError, local_registry,
+};
 
 async fn open(semantics: Semantics) -> (LocalStore, Registry) {
     let store = LocalStore::fresh(semantics).await.unwrap();
-    let registry = local_registry(store.clone()).unwrap();
+    let registry = local_registry(store.clone(), Policy::allow_all()).unwrap();
     (store, registry)
 }
 
 async fn order(registry: &Registry, id: &str) -> Value {
     registry
-        .call("get_order_details", json!({"order_id": id}))
+        .call(&caller(), "get_order_details", json!({"order_id": id}))
         .await
         .unwrap()
 }
 
 async fn user(registry: &Registry, id: &str) -> Value {
     registry
-        .call("get_user_details", json!({"user_id": id}))
+        .call(&caller(), "get_user_details", json!({"user_id": id}))
         .await
         .unwrap()
 }
@@ -47,7 +49,7 @@ async fn assert_refused(
     kind: &str,
 ) -> String {
     let before = store.sha256().await.unwrap();
-    let err: ToolError = registry.call(name, args).await.unwrap_err();
+    let err: ToolError = registry.call(&caller(), name, args).await.unwrap_err();
     assert_eq!(err.kind(), kind, "{err}");
     assert_eq!(
         store.sha256().await.unwrap(),
@@ -71,14 +73,25 @@ async fn modify_items_prices_each_line_by_its_own_variant() {
         &["6171242004", "3709608322"],
         "credit_card_9789590",
     );
-    let after = reg.call("modify_pending_order_items", args).await.unwrap();
+    let after = reg
+        .call(&caller(), "modify_pending_order_items", args)
+        .await
+        .unwrap();
 
     let dumbbell = reg
-        .call("get_item_details", json!({"item_id": "6171242004"}))
+        .call(
+            &caller(),
+            "get_item_details",
+            json!({"item_id": "6171242004"}),
+        )
         .await
         .unwrap();
     let camera = reg
-        .call("get_item_details", json!({"item_id": "3709608322"}))
+        .call(
+            &caller(),
+            "get_item_details",
+            json!({"item_id": "3709608322"}),
+        )
         .await
         .unwrap();
     assert_eq!(after["items"][0]["item_id"], "6171242004");
@@ -122,9 +135,16 @@ async fn compat_mode_reproduces_the_last_variant_quirk() {
         &["6171242004", "3709608322"],
         "credit_card_9789590",
     );
-    let after = reg.call("modify_pending_order_items", args).await.unwrap();
+    let after = reg
+        .call(&caller(), "modify_pending_order_items", args)
+        .await
+        .unwrap();
     let camera = reg
-        .call("get_item_details", json!({"item_id": "3709608322"}))
+        .call(
+            &caller(),
+            "get_item_details",
+            json!({"item_id": "3709608322"}),
+        )
         .await
         .unwrap();
     assert_eq!(after["items"][0]["item_id"], "6171242004");
@@ -144,7 +164,10 @@ async fn repeated_item_ids_change_the_first_line_still_carrying_them() {
         &["3928046918", "7251508981"],
         "credit_card_7422485",
     );
-    let after = reg.call("modify_pending_order_items", args).await.unwrap();
+    let after = reg
+        .call(&caller(), "modify_pending_order_items", args)
+        .await
+        .unwrap();
     assert_eq!(after["items"][0]["item_id"], "3928046918");
     assert_eq!(after["items"][0]["price"], 198.0);
     assert_eq!(
@@ -239,7 +262,7 @@ async fn modify_items_preconditions_leave_the_store_untouched() {
     .await;
 
     // Items can be modified once; the address still can afterwards.
-    reg.call(m, swap(o, &["3557711149"], &["3928046918"], cc))
+    reg.call(&caller(), m, swap(o, &["3557711149"], &["3928046918"], cc))
         .await
         .unwrap();
     assert_refused(
@@ -252,7 +275,7 @@ async fn modify_items_preconditions_leave_the_store_untouched() {
     .await;
     let address = json!({"order_id": o, "address1": "1 Main St", "address2": "", "city": "Austin", "state": "TX", "country": "USA", "zip": "78701"});
     let moved = reg
-        .call("modify_pending_order_address", address)
+        .call(&caller(), "modify_pending_order_address", address)
         .await
         .unwrap();
     assert_eq!(moved["address"]["address1"], "1 Main St");
@@ -277,6 +300,7 @@ async fn gift_card_must_cover_the_difference_and_is_debited() {
 
     let after = reg
         .call(
+            &caller(),
             "modify_pending_order_items",
             swap("#W6779827", &["7896397433"], &["6171242004"], card),
         )
@@ -313,6 +337,7 @@ async fn cancel_refunds_gift_card_immediately() {
 
     let after = reg
         .call(
+            &caller(),
             "cancel_pending_order",
             json!({"order_id": "#W6779827", "reason": "ordered by mistake"}),
         )
@@ -358,7 +383,7 @@ async fn payment_change_moves_the_single_payment() {
 
     let args = json!({"order_id": "#W6779827", "payment_method_id": "credit_card_9789590"});
     let after = reg
-        .call("modify_pending_order_payment", args.clone())
+        .call(&caller(), "modify_pending_order_payment", args.clone())
         .await
         .unwrap();
     let history = after["payment_history"].as_array().unwrap();
@@ -429,6 +454,7 @@ async fn returns_refund_to_the_original_method_or_a_gift_card() {
 
     let after = reg
         .call(
+            &caller(),
             "return_delivered_order_items",
             ret(&["9370300555", "3877338112"], "gift_card_7108145"),
         )
@@ -454,7 +480,7 @@ async fn exchange_records_the_rounded_difference_without_moving_money() {
         "gift_card_7108145",
     );
     let after = reg
-        .call("exchange_delivered_order_items", args.clone())
+        .call(&caller(), "exchange_delivered_order_items", args.clone())
         .await
         .unwrap();
     assert_eq!(after["status"], "exchange requested");
@@ -485,6 +511,7 @@ async fn lookups_ignore_case_where_the_benchmark_does() {
     let (_, reg) = open(Semantics::Correct).await;
     let by_email = reg
         .call(
+            &caller(),
             "find_user_id_by_email",
             json!({"email": "Noah.Brown7922@EXAMPLE.com"}),
         )
@@ -493,6 +520,7 @@ async fn lookups_ignore_case_where_the_benchmark_does() {
     assert_eq!(by_email, "noah_brown_6181");
     let by_name = reg
         .call(
+            &caller(),
             "find_user_id_by_name_zip",
             json!({"first_name": "noah", "last_name": "BROWN", "zip": "80279"}),
         )
@@ -501,13 +529,16 @@ async fn lookups_ignore_case_where_the_benchmark_does() {
     assert_eq!(by_name, "noah_brown_6181");
     let wrong_zip = json!({"first_name": "Noah", "last_name": "Brown", "zip": "80278"});
     assert_eq!(
-        reg.call("find_user_id_by_name_zip", wrong_zip)
+        reg.call(&caller(), "find_user_id_by_name_zip", wrong_zip)
             .await
             .unwrap_err()
             .kind(),
         "not_found"
     );
-    let types = reg.call("list_all_product_types", json!({})).await.unwrap();
+    let types = reg
+        .call(&caller(), "list_all_product_types", json!({}))
+        .await
+        .unwrap();
     assert_eq!(types.as_object().unwrap().len(), 50);
     assert_eq!(types["T-Shirt"], "9523456873");
 }
@@ -517,9 +548,11 @@ async fn persistent_store_keeps_writes_and_seeds_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.sqlite");
     let store = LocalStore::open(&path, Semantics::Correct).await.unwrap();
-    let reg = local_registry(store.clone()).unwrap();
+    let reg = local_registry(store.clone(), Policy::allow_all()).unwrap();
     let address = json!({"user_id": "noah_brown_6181", "address1": "1 Main St", "address2": "", "city": "Austin", "state": "TX", "country": "USA", "zip": "78701"});
-    reg.call("modify_user_address", address).await.unwrap();
+    reg.call(&caller(), "modify_user_address", address)
+        .await
+        .unwrap();
     let hash = store.sha256().await.unwrap();
     store.close().await;
 
@@ -529,4 +562,9 @@ async fn persistent_store_keeps_writes_and_seeds_once() {
         hash,
         "reopening neither reseeds nor loses the write"
     );
+}
+
+/// Tests act as the shop's owner on the command line.
+fn caller() -> Caller {
+    Caller::new("cli", Role::Owner)
 }

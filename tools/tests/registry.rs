@@ -4,12 +4,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::{Value, json};
-use shopkeeper_tools::{Effect, LocalStore, Registry, Semantics, local_registry};
+use shopkeeper_tools::{
+    Caller, Effect, LocalStore, Policy, Registry, Role, Semantics, local_registry,
+};
 
 const TAU2_SCHEMAS: &str = include_str!("fixtures/tau2-retail/tool_schemas_openai.json");
 
 async fn registry() -> Registry {
-    local_registry(LocalStore::fresh(Semantics::Correct).await.unwrap()).unwrap()
+    local_registry(
+        LocalStore::fresh(Semantics::Correct).await.unwrap(),
+        Policy::default(),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -133,4 +139,72 @@ async fn render_says_exactly_what_a_write_will_do() {
         text.contains("$7.35 refunded to visa card ending 2080"),
         "{text}"
     );
+}
+
+/// Tests act as the shop's owner on the command line.
+fn caller() -> Caller {
+    Caller::new("cli", Role::Owner)
+}
+
+#[tokio::test]
+async fn calls_that_change_the_store_are_refused_without_approval() {
+    let store = LocalStore::fresh(Semantics::Correct).await.unwrap();
+    let reg = local_registry(store.clone(), Policy::default()).unwrap();
+    let before = store.sha256().await.unwrap();
+    let big = reg
+        .call(
+            &caller(),
+            "cancel_pending_order",
+            json!({"order_id": "#W6779827", "reason": "no longer needed"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            big,
+            shopkeeper_tools::ToolError::NeedsApproval {
+                required_role: Role::Manager,
+                ..
+            }
+        ),
+        "{big}"
+    );
+    let address = json!({"user_id": "noah_brown_6181", "address1": "1 Main St", "address2": "", "city": "Austin", "state": "TX", "country": "USA", "zip": "78701"});
+    let small = reg
+        .call(&caller(), "modify_user_address", address.clone())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            small,
+            shopkeeper_tools::ToolError::NeedsApproval {
+                required_role: Role::Staff,
+                ..
+            }
+        ),
+        "{small}"
+    );
+    assert_eq!(store.sha256().await.unwrap(), before, "nothing ran");
+
+    // Policy is data: an allow rule lets the same call run, a deny rule stops it for good.
+    let allow: Policy = serde_json::from_value(
+        json!({"rules": [{"tool": "modify_user_address", "require": "allow"}]}),
+    )
+    .unwrap();
+    let reg = local_registry(store.clone(), allow).unwrap();
+    reg.call(&caller(), "modify_user_address", address)
+        .await
+        .unwrap();
+    assert_ne!(store.sha256().await.unwrap(), before);
+    let deny: Policy = serde_json::from_value(json!({"effects": {"read": "deny"}})).unwrap();
+    let reg = local_registry(store.clone(), deny).unwrap();
+    let err = reg
+        .call(
+            &caller(),
+            "get_order_details",
+            json!({"order_id": "#W6779827"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "not_allowed");
 }

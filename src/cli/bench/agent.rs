@@ -8,7 +8,7 @@ use shopkeeper_agent::llm::retry::RetryPolicy;
 use shopkeeper_agent::llm::scripted::{Reply, ScriptedServer};
 use shopkeeper_agent::{Agent, AgentSettings, RunStatus, Silent};
 use shopkeeper_memory::{AppDb, ConversationInfo};
-use shopkeeper_tools::{LocalStore, Semantics, local_registry};
+use shopkeeper_tools::{LocalStore, Policy, Semantics, local_registry};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,7 +48,7 @@ pub async fn run(runs: usize, turns: usize, concurrent: usize) -> anyhow::Result
     let server = ScriptedServer::with_responder(responder(turns)).await?;
     let dir = tempfile_dir()?;
     let store = LocalStore::fresh(Semantics::Correct).await?;
-    let registry = Arc::new(local_registry(store.clone())?);
+    let registry = Arc::new(local_registry(store.clone(), Policy::default())?);
     let tools = registry.openai_tools();
     let db = AppDb::connect(&format!("sqlite://{}/app.sqlite?mode=rwc", dir.display())).await?;
     let model = Arc::new(OpenAiModel::new(settings(&server))?);

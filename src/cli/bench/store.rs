@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use serde_json::{Value, json};
-use shopkeeper_tools::{LocalStore, Semantics, local_registry};
+use shopkeeper_tools::{Caller, LocalStore, Policy, Role, Semantics, local_registry};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -37,7 +37,9 @@ pub async fn run(tasks_path: &PathBuf, calls: usize) -> anyhow::Result<ExitCode>
 
     // Tool calls on a file-backed store in WAL mode, through the registry (validation included).
     let store = LocalStore::open(&dir.join("calls.sqlite"), Semantics::Correct).await?;
-    let registry = local_registry(store.clone())?;
+    // Throwaway stores: no approvals, so the figures are the store's own.
+    let registry = local_registry(store.clone(), Policy::allow_all())?;
+    let me = Caller::new("bench", Role::Owner);
     let orders: Vec<String> = store
         .export()
         .await?
@@ -49,7 +51,7 @@ pub async fn run(tasks_path: &PathBuf, calls: usize) -> anyhow::Result<ExitCode>
     for i in 0..calls {
         let args = json!({"order_id": orders[i % orders.len()]});
         let t = Instant::now();
-        registry.call("get_order_details", args).await?;
+        registry.call(&me, "get_order_details", args).await?;
         reads.push(t.elapsed());
     }
     let pending: Vec<String> = store
@@ -72,7 +74,9 @@ pub async fn run(tasks_path: &PathBuf, calls: usize) -> anyhow::Result<ExitCode>
             "state": "TX", "country": "USA", "zip": "78701",
         });
         let t = Instant::now();
-        registry.call("modify_pending_order_address", args).await?;
+        registry
+            .call(&me, "modify_pending_order_address", args)
+            .await?;
         writes.push(t.elapsed());
     }
     store.close().await;
@@ -81,14 +85,14 @@ pub async fn run(tasks_path: &PathBuf, calls: usize) -> anyhow::Result<ExitCode>
     let t = Instant::now();
     for task in &tasks {
         let s = LocalStore::fresh(Semantics::Tau2).await?;
-        let r = local_registry(s.clone())?;
+        let r = local_registry(s.clone(), Policy::allow_all())?;
         for action in task["evaluation_criteria"]["actions"]
             .as_array()
             .into_iter()
             .flatten()
         {
             let name = action["name"].as_str().unwrap_or_default();
-            let _ = r.call(name, action["arguments"].clone()).await;
+            let _ = r.call(&me, name, action["arguments"].clone()).await;
         }
         s.sha256().await?;
         s.close().await;

@@ -2,9 +2,10 @@
 
 use super::args::CancelArgs;
 use super::{Store, render, to_result};
+use crate::commerce::model::OrderStatus;
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::tool::Tool;
+use crate::tool::{Reconciliation, Tool};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -34,5 +35,22 @@ impl Tool for CancelPendingOrderTool {
             "Cancel order {order} and refund every payment — reason: {}",
             args.reason.as_str()
         )
+    }
+    async fn amount(&self, args: &CancelArgs) -> Option<f64> {
+        self.0
+            .order(&args.order_id)
+            .await
+            .ok()
+            .map(|o| super::net_paid(&o))
+    }
+
+    async fn reconcile(&self, args: &CancelArgs) -> Reconciliation {
+        match self.0.order(&args.order_id).await {
+            Ok(o) if o.status == OrderStatus::Cancelled && o.cancel_reason == Some(args.reason) => {
+                super::applied(&o)
+            }
+            Ok(_) => Reconciliation::NotApplied,
+            Err(_) => Reconciliation::Unknown,
+        }
     }
 }

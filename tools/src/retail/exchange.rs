@@ -3,9 +3,10 @@
 use super::args::ExchangeArgs;
 use super::{Store, render, to_result};
 use crate::commerce::ItemSwap;
+use crate::commerce::model::OrderStatus;
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::tool::Tool;
+use crate::tool::{Reconciliation, Tool};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -50,5 +51,27 @@ impl Tool for ExchangeDeliveredOrderItemsTool {
                 .join("\n"),
             render::settlement(diff, &method, false)
         )
+    }
+    async fn amount(&self, a: &ExchangeArgs) -> Option<f64> {
+        let order = self.0.order(&a.order_id).await.ok()?;
+        render::swaps(&*self.0, Some(&order), &a.item_ids, &a.new_item_ids)
+            .await
+            .1
+            .map(f64::abs)
+    }
+
+    async fn reconcile(&self, a: &ExchangeArgs) -> Reconciliation {
+        let mut wanted = a.new_item_ids.clone();
+        wanted.sort();
+        match self.0.order(&a.order_id).await {
+            Ok(o)
+                if o.status == OrderStatus::ExchangeRequested
+                    && o.exchange_new_items.as_ref() == Some(&wanted) =>
+            {
+                super::applied(&o)
+            }
+            Ok(_) => Reconciliation::NotApplied,
+            Err(_) => Reconciliation::Unknown,
+        }
     }
 }

@@ -67,6 +67,27 @@ impl std::ops::Deref for Store {
     }
 }
 
+/// The call took effect; the record as it stands is its result.
+fn applied<T: Serialize>(record: &T) -> crate::tool::Reconciliation {
+    match serde_json::to_value(record) {
+        Ok(v) => crate::tool::Reconciliation::Applied(v),
+        Err(_) => crate::tool::Reconciliation::Unknown,
+    }
+}
+
+/// Payments minus refunds on an order: what cancelling it gives back.
+fn net_paid(order: &crate::commerce::model::Order) -> f64 {
+    use crate::commerce::model::TransactionType;
+    order
+        .payment_history
+        .iter()
+        .map(|p| match p.transaction_type {
+            TransactionType::Payment => p.amount,
+            TransactionType::Refund => -p.amount,
+        })
+        .sum()
+}
+
 /// A record as the tool's JSON result.
 fn to_result<T: Serialize>(record: &T) -> Result<Value, ToolError> {
     serde_json::to_value(record).map_err(|e| ToolError::Definition(e.to_string()))

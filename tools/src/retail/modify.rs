@@ -3,10 +3,11 @@
 use super::args::{ModifyItemsArgs, OrderAddressArgs, OrderPaymentArgs};
 use super::{Store, render, to_result};
 use crate::commerce::ItemSwap;
+use crate::commerce::model::{OrderStatus, TransactionType};
 use crate::commerce::money::format_usd;
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::tool::Tool;
+use crate::tool::{Reconciliation, Tool};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -32,6 +33,13 @@ impl Tool for ModifyPendingOrderAddressTool {
     async fn render(&self, args: &OrderAddressArgs) -> String {
         let (order, _) = render::order_summary(&*self.0, &args.order_id).await;
         format!("Ship order {order} to {}", address_line(&args.address()))
+    }
+    async fn reconcile(&self, args: &OrderAddressArgs) -> Reconciliation {
+        match self.0.order(&args.order_id).await {
+            Ok(o) if o.address == args.address() => super::applied(&o),
+            Ok(_) => Reconciliation::NotApplied,
+            Err(_) => Reconciliation::Unknown,
+        }
     }
 }
 
@@ -84,6 +92,25 @@ impl Tool for ModifyPendingOrderPaymentTool {
             "Charge order {summary}{amount} to {new_method} instead, refunding the original payment"
         )
     }
+    async fn amount(&self, args: &OrderPaymentArgs) -> Option<f64> {
+        let order = self.0.order(&args.order_id).await.ok()?;
+        order.payment_history.first().map(|p| p.amount)
+    }
+
+    async fn reconcile(&self, args: &OrderPaymentArgs) -> Reconciliation {
+        match self.0.order(&args.order_id).await {
+            Ok(o)
+                if o.payment_history.iter().skip(1).any(|p| {
+                    p.transaction_type == TransactionType::Payment
+                        && p.payment_method_id == args.payment_method_id
+                }) =>
+            {
+                super::applied(&o)
+            }
+            Ok(_) => Reconciliation::NotApplied,
+            Err(_) => Reconciliation::Unknown,
+        }
+    }
 }
 
 /// Swaps items of a pending order for other variants of the same products.
@@ -127,5 +154,27 @@ impl Tool for ModifyPendingOrderItemsTool {
                 .join("\n"),
             render::settlement(diff, &method, true)
         )
+    }
+    async fn amount(&self, a: &ModifyItemsArgs) -> Option<f64> {
+        let order = self.0.order(&a.order_id).await.ok()?;
+        render::swaps(&*self.0, Some(&order), &a.item_ids, &a.new_item_ids)
+            .await
+            .1
+            .map(f64::abs)
+    }
+
+    async fn reconcile(&self, a: &ModifyItemsArgs) -> Reconciliation {
+        match self.0.order(&a.order_id).await {
+            Ok(o)
+                if o.status == OrderStatus::PendingItemModified
+                    && a.new_item_ids
+                        .iter()
+                        .all(|id| o.items.iter().any(|i| &i.item_id == id)) =>
+            {
+                super::applied(&o)
+            }
+            Ok(_) => Reconciliation::NotApplied,
+            Err(_) => Reconciliation::Unknown,
+        }
     }
 }

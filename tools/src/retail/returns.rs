@@ -2,10 +2,11 @@
 
 use super::args::ReturnArgs;
 use super::{Store, render, to_result};
+use crate::commerce::model::OrderStatus;
 use crate::commerce::money::format_usd;
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::tool::Tool;
+use crate::tool::{Reconciliation, Tool};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -58,5 +59,35 @@ impl Tool for ReturnDeliveredOrderItemsTool {
             lines.join("\n"),
             format_usd(refund)
         )
+    }
+    async fn amount(&self, a: &ReturnArgs) -> Option<f64> {
+        let order = self.0.order(&a.order_id).await.ok()?;
+        let mut used = vec![false; order.items.len()];
+        let mut total = 0.0;
+        for id in &a.item_ids {
+            let (k, item) = order
+                .items
+                .iter()
+                .enumerate()
+                .find(|(k, i)| !used[*k] && &i.item_id == id)?;
+            used[k] = true;
+            total += item.price;
+        }
+        Some(total)
+    }
+
+    async fn reconcile(&self, a: &ReturnArgs) -> Reconciliation {
+        let mut wanted = a.item_ids.clone();
+        wanted.sort();
+        match self.0.order(&a.order_id).await {
+            Ok(o)
+                if o.status == OrderStatus::ReturnRequested
+                    && o.return_items.as_ref() == Some(&wanted) =>
+            {
+                super::applied(&o)
+            }
+            Ok(_) => Reconciliation::NotApplied,
+            Err(_) => Reconciliation::Unknown,
+        }
     }
 }

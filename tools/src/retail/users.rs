@@ -5,7 +5,7 @@ use super::modify::address_line;
 use super::{Store, to_result};
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::tool::Tool;
+use crate::tool::{Reconciliation, Tool};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -34,5 +34,12 @@ impl Tool for ModifyUserAddressTool {
             a.user_id,
             address_line(&a.address())
         )
+    }
+    async fn reconcile(&self, a: &UserAddressArgs) -> Reconciliation {
+        match self.0.user(&a.user_id).await {
+            Ok(u) if u.address == a.address() => super::applied(&u),
+            Ok(_) => Reconciliation::NotApplied,
+            Err(_) => Reconciliation::Unknown,
+        }
     }
 }
