@@ -331,7 +331,11 @@ impl Agent {
                         return Ok(self.outcome(&run).await);
                     }
                 }
-                self.checkpoint(&run, &mut persisted).await?;
+                // Reads and drafts are safe to redo, so a reply that only asks for them is
+                // saved together with their results: one durable write per turn, not two.
+                if !matches!(run.next_step(), Step::CallTools(_)) {
+                    self.checkpoint(&run, &mut persisted).await?;
+                }
             }
         }
         .instrument(span)

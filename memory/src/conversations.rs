@@ -105,19 +105,30 @@ impl AppDb {
         let record =
             serde_json::to_string(&run.record).map_err(|e| DbError::Corrupt(e.to_string()))?;
         let mut tx = self.pool().begin().await?;
-        for (offset, message) in messages.iter().enumerate() {
-            let body =
-                serde_json::to_string(message).map_err(|e| DbError::Corrupt(e.to_string()))?;
-            sqlx::query(
-                "INSERT INTO messages (conversation_id, seq, body, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (conversation_id, seq) DO NOTHING",
-            )
-            .bind(&run.conversation_id)
-            .bind((first_seq + offset) as i64)
-            .bind(body)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        if !messages.is_empty() {
+            // One statement for all new messages: each statement is a round trip to the driver.
+            let mut sql = String::from(
+                "INSERT INTO messages (conversation_id, seq, body, created_at) VALUES ",
+            );
+            for k in 0..messages.len() {
+                if k > 0 {
+                    sql.push_str(", ");
+                }
+                let b = 4 * k;
+                sql.push_str(&format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
+            }
+            sql.push_str(" ON CONFLICT (conversation_id, seq) DO NOTHING");
+            let mut query = sqlx::query(&sql);
+            for (offset, message) in messages.iter().enumerate() {
+                let body =
+                    serde_json::to_string(message).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                query = query
+                    .bind(&run.conversation_id)
+                    .bind((first_seq + offset) as i64)
+                    .bind(body)
+                    .bind(now);
+            }
+            query.execute(&mut *tx).await?;
         }
         sqlx::query(
             "INSERT INTO runs (id, conversation_id, status, record, created_at, updated_at) \
@@ -133,11 +144,13 @@ impl AppDb {
         .execute(&mut *tx)
         .await?;
         insert_alongside(&mut tx, extra).await?;
-        sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(&run.conversation_id)
-            .execute(&mut *tx)
-            .await?;
+        if !messages.is_empty() {
+            sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(&run.conversation_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

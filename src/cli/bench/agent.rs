@@ -44,13 +44,20 @@ fn settings(server: &ScriptedServer) -> OpenAiSettings {
     }
 }
 
-pub async fn run(runs: usize, turns: usize, concurrent: usize) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    runs: usize,
+    turns: usize,
+    concurrent: usize,
+    database_url: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let server = ScriptedServer::with_responder(responder(turns)).await?;
     let dir = tempfile_dir()?;
     let store = LocalStore::fresh(Semantics::Correct).await?;
     let registry = Arc::new(local_registry(store.clone(), Policy::default())?);
     let tools = registry.openai_tools();
-    let db = AppDb::connect(&format!("sqlite://{}/app.sqlite?mode=rwc", dir.display())).await?;
+    let url =
+        database_url.unwrap_or_else(|| format!("sqlite://{}/app.sqlite?mode=rwc", dir.display()));
+    let db = AppDb::connect(&url).await?;
     let model = Arc::new(OpenAiModel::new(settings(&server))?);
     let agent = Arc::new(Agent::new(
         model,

@@ -30,6 +30,9 @@ pub enum BenchCommand {
         /// Conversations in flight at once for the concurrency figure.
         #[arg(long, default_value_t = 1000)]
         concurrent: usize,
+        /// Application database to use (default: a temporary SQLite file).
+        #[arg(long)]
+        database_url: Option<String>,
     },
 }
 
@@ -40,7 +43,8 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
             runs,
             turns,
             concurrent,
-        } => agent::run(runs, turns, concurrent).await,
+            database_url,
+        } => agent::run(runs, turns, concurrent, database_url).await,
     }
 }
 
