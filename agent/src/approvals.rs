@@ -2,7 +2,7 @@
 //! deciding them (approve, reject, edit; one winner), expiring them, and
 //! recovering after a crash. Nothing here waits in memory for a person.
 
-use crate::run::{Disposition, Run};
+use crate::run::Run;
 use serde_json::{Value, json};
 use shopkeeper_memory::crash;
 use shopkeeper_memory::db::now_millis;
@@ -82,6 +82,14 @@ pub struct Approvals {
     lease_ms: i64,
 }
 
+/// Where an approval request comes from, when a run asked.
+#[derive(Debug, Clone, Copy)]
+struct Origin<'a> {
+    run_id: &'a str,
+    conversation_id: &'a str,
+    call_id: &'a str,
+}
+
 /// `staff@cli`: the requester's role and channel, as stored on the approval.
 fn requester(caller: &Caller) -> String {
     format!("{}@{}", caller.role.as_str(), caller.channel)
@@ -126,8 +134,6 @@ impl Approvals {
         caller: &Caller,
     ) -> Result<Prepared, ApprovalError> {
         let mut prepared = Prepared::default();
-        let now = now_millis();
-        let expiry_ms = (self.registry.policy().expiry_minutes as i64).saturating_mul(60_000);
         for &index in indices {
             let Some(p) = run.pending.get(index) else {
                 continue;
@@ -159,43 +165,18 @@ impl Approvals {
                     prepared.immediate.push((index, e.to_json().to_string()));
                 }
                 Ok(Requirement::Approve(required_role)) => {
-                    let effect = match &p.disposition {
-                        Disposition::Gated { effect } => effect.as_str(),
-                        _ => "write",
+                    let origin = Origin {
+                        run_id: &run.id,
+                        conversation_id: &run.conversation_id,
+                        call_id: &p.call.id,
                     };
-                    let summary = self.registry.render(tool, args).await?;
-                    let (arguments, arguments_hash) = canonical_arguments(args);
-                    let id = uuid::Uuid::now_v7().to_string();
-                    let row = ApprovalRow {
-                        id: id.clone(),
-                        run_id: Some(run.id.clone()),
-                        conversation_id: Some(run.conversation_id.clone()),
-                        call_id: Some(p.call.id.clone()),
-                        tool: tool.clone(),
-                        arguments,
-                        arguments_hash,
-                        summary: summary.clone(),
-                        effect: effect.into(),
-                        required_role: required_role.as_str().into(),
-                        status: "pending".into(),
-                        requested_by: requester(caller),
-                        channel: caller.channel.clone(),
-                        requested_at: now,
-                        expires_at: now.saturating_add(expiry_ms),
-                        decided_by: None,
-                        decided_at: None,
-                        reason: None,
-                        original_arguments: None,
-                        result: None,
-                        cards: "[]".into(),
-                    };
-                    prepared.alongside.outbox.push(OutboxRow::new(
-                        "approval_requested",
-                        json!({"approval_id": id, "tool": tool, "summary": summary, "required_role": required_role, "conversation_id": run.conversation_id}),
-                    ));
-                    prepared.alongside.audit.push(AuditRow::new(&row.requested_by, "approval_requested", &id, json!({"tool": tool, "arguments": args, "summary": summary, "required_role": required_role, "run_id": run.id})));
+                    let (row, outbox, audit) = self
+                        .new_request(caller, tool, args, required_role, Some(origin))
+                        .await?;
+                    prepared.assigned.push((index, row.id.clone()));
+                    prepared.alongside.outbox.push(outbox);
+                    prepared.alongside.audit.push(audit);
                     prepared.alongside.approvals.push(row);
-                    prepared.assigned.push((index, id));
                 }
                 Err(e) => prepared.immediate.push((index, e.to_json().to_string())),
             }
@@ -214,29 +195,49 @@ impl Approvals {
         let Requirement::Approve(required_role) = requirement else {
             return Ok(Err(requirement));
         };
+        let (row, outbox, audit) = self
+            .new_request(caller, tool, args, required_role, None)
+            .await?;
+        self.db
+            .record(&Alongside {
+                approvals: vec![row.clone()],
+                outbox: vec![outbox],
+                audit: vec![audit],
+            })
+            .await?;
+        Ok(Ok(row))
+    }
+
+    /// A pending approval for `tool(args)`, with the notification and audit entry announcing it.
+    async fn new_request(
+        &self,
+        caller: &Caller,
+        tool: &str,
+        args: &Value,
+        required_role: Role,
+        origin: Option<Origin<'_>>,
+    ) -> Result<(ApprovalRow, OutboxRow, AuditRow), ApprovalError> {
         let now = now_millis();
         let summary = self.registry.render(tool, args).await?;
         let (arguments, arguments_hash) = canonical_arguments(args);
         let effect = self.registry.info(tool)?.effect;
-        let id = uuid::Uuid::now_v7().to_string();
+        let expiry_ms = (self.registry.policy().expiry_minutes as i64).saturating_mul(60_000);
         let row = ApprovalRow {
-            id: id.clone(),
-            run_id: None,
-            conversation_id: None,
-            call_id: None,
+            id: uuid::Uuid::now_v7().to_string(),
+            run_id: origin.map(|o| o.run_id.to_string()),
+            conversation_id: origin.map(|o| o.conversation_id.to_string()),
+            call_id: origin.map(|o| o.call_id.to_string()),
             tool: tool.into(),
             arguments,
             arguments_hash,
-            summary: summary.clone(),
+            summary,
             effect: effect.as_str().into(),
             required_role: required_role.as_str().into(),
             status: "pending".into(),
             requested_by: requester(caller),
             channel: caller.channel.clone(),
             requested_at: now,
-            expires_at: now.saturating_add(
-                (self.registry.policy().expiry_minutes as i64).saturating_mul(60_000),
-            ),
+            expires_at: now.saturating_add(expiry_ms),
             decided_by: None,
             decided_at: None,
             reason: None,
@@ -244,14 +245,40 @@ impl Approvals {
             result: None,
             cards: "[]".into(),
         };
-        self.db
-            .record(&Alongside {
-                approvals: vec![row.clone()],
-                outbox: vec![OutboxRow::new("approval_requested", json!({"approval_id": id, "tool": tool, "summary": summary, "required_role": required_role}))],
-                audit: vec![AuditRow::new(&row.requested_by, "approval_requested", &id, json!({"tool": tool, "arguments": args, "summary": summary, "required_role": required_role}))],
-            })
-            .await?;
-        Ok(Ok(row))
+        let announced = json!({"approval_id": row.id, "tool": tool, "summary": row.summary, "required_role": required_role, "conversation_id": row.conversation_id});
+        let outbox = OutboxRow::new("approval_requested", announced);
+        let audit = AuditRow::new(
+            &row.requested_by,
+            "approval_requested",
+            &row.id,
+            json!({"tool": tool, "arguments": args, "summary": row.summary, "required_role": required_role, "run_id": row.run_id}),
+        );
+        Ok((row, outbox, audit))
+    }
+
+    /// Sweeps expiries, then loads the approval if it is still pending and `decider` may decide it.
+    async fn open_decision(
+        &self,
+        id: &str,
+        decider: &Decider,
+    ) -> Result<Result<ApprovalRow, Decided>, ApprovalError> {
+        self.sweep().await?;
+        let approval = self.load(id).await?;
+        if approval.status != "pending" {
+            return Ok(Err(Decided::AlreadyDecided(approval)));
+        }
+        if let Err(why) = Self::authorise(decider, &approval) {
+            self.db
+                .audit(AuditRow::new(
+                    &decider.name,
+                    "decision_refused",
+                    id,
+                    json!({"why": why}),
+                ))
+                .await?;
+            return Ok(Err(Decided::NotAuthorised(why)));
+        }
+        Ok(Ok(approval))
     }
 
     async fn load(&self, id: &str) -> Result<ApprovalRow, ApprovalError> {
@@ -277,22 +304,10 @@ impl Approvals {
 
     /// Approves (compare-and-set; one winner) and runs the call once through the ledger.
     pub async fn approve(&self, id: &str, decider: &Decider) -> Result<Decided, ApprovalError> {
-        self.sweep().await?;
-        let approval = self.load(id).await?;
-        if approval.status != "pending" {
-            return Ok(Decided::AlreadyDecided(approval));
-        }
-        if let Err(why) = Self::authorise(decider, &approval) {
-            self.db
-                .audit(AuditRow::new(
-                    &decider.name,
-                    "decision_refused",
-                    id,
-                    json!({"why": why}),
-                ))
-                .await?;
-            return Ok(Decided::NotAuthorised(why));
-        }
+        let approval = match self.open_decision(id, decider).await? {
+            Ok(approval) => approval,
+            Err(decided) => return Ok(decided),
+        };
         let decision = Decision {
             status: "approved",
             by: &decider.name,
@@ -324,21 +339,8 @@ impl Approvals {
         decider: &Decider,
         reason: &str,
     ) -> Result<Decided, ApprovalError> {
-        self.sweep().await?;
-        let approval = self.load(id).await?;
-        if approval.status != "pending" {
-            return Ok(Decided::AlreadyDecided(approval));
-        }
-        if let Err(why) = Self::authorise(decider, &approval) {
-            self.db
-                .audit(AuditRow::new(
-                    &decider.name,
-                    "decision_refused",
-                    id,
-                    json!({"why": why}),
-                ))
-                .await?;
-            return Ok(Decided::NotAuthorised(why));
+        if let Err(decided) = self.open_decision(id, decider).await? {
+            return Ok(decided);
         }
         let result = json!({"error": "rejected", "message": format!("{} rejected this call: {reason}", decider.name), "hint": "tell the user; do not retry the same call"}).to_string();
         let decision = Decision {
@@ -370,14 +372,10 @@ impl Approvals {
         decider: &Decider,
         new_args: Value,
     ) -> Result<Decided, ApprovalError> {
-        self.sweep().await?;
-        let approval = self.load(id).await?;
-        if approval.status != "pending" {
-            return Ok(Decided::AlreadyDecided(approval));
-        }
-        if let Err(why) = Self::authorise(decider, &approval) {
-            return Ok(Decided::NotAuthorised(why));
-        }
+        let approval = match self.open_decision(id, decider).await? {
+            Ok(approval) => approval,
+            Err(decided) => return Ok(decided),
+        };
         let caller = caller_of(&approval);
         match self
             .registry

@@ -226,12 +226,8 @@ impl Agent {
         self.drive(run, persisted, observer).await
     }
 
-    /// Continues a stored run from where it stopped.
-    pub async fn resume(
-        &self,
-        run_id: &str,
-        observer: &dyn Observer,
-    ) -> Result<Outcome, AgentError> {
+    /// A stored run with the conversation's messages, and how many of them are stored.
+    async fn load_run(&self, run_id: &str) -> Result<(Run, usize), AgentError> {
         let stored = self
             .db
             .run(run_id)
@@ -239,7 +235,16 @@ impl Agent {
             .ok_or_else(|| AgentError::NoSuchRun(run_id.into()))?;
         let history = self.history(&stored.conversation_id).await?;
         let persisted = history.len();
-        let run = Run::from_record(stored.record, history)?;
+        Ok((Run::from_record(stored.record, history)?, persisted))
+    }
+
+    /// Continues a stored run from where it stopped.
+    pub async fn resume(
+        &self,
+        run_id: &str,
+        observer: &dyn Observer,
+    ) -> Result<Outcome, AgentError> {
+        let (run, persisted) = self.load_run(run_id).await?;
         self.drive(run, persisted, observer).await
     }
 
@@ -258,14 +263,7 @@ impl Agent {
             return Ok(None);
         }
         crash::point("after_run_resumed");
-        let stored = self
-            .db
-            .run(run_id)
-            .await?
-            .ok_or_else(|| AgentError::NoSuchRun(run_id.into()))?;
-        let history = self.history(&stored.conversation_id).await?;
-        let persisted = history.len();
-        let mut run = Run::from_record(stored.record, history)?;
+        let (mut run, persisted) = self.load_run(run_id).await?;
         let approvals = self.db.approvals_of_run(run_id).await?;
         let results: Vec<(usize, String)> = run
             .pending

@@ -244,6 +244,13 @@ async fn insert_audit(tx: &mut Transaction<'_, Any>, e: &AuditRow) -> Result<(),
     Ok(())
 }
 
+/// The one parameter of an approvals query.
+enum Bind<'a> {
+    None,
+    Text(&'a str),
+    Int(i64),
+}
+
 /// A decision to record: the new status and what goes with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision<'a> {
@@ -290,31 +297,41 @@ impl AppDb {
 
     /// Approvals, newest first; only those with `status` when given.
     pub async fn approvals(&self, status: Option<&str>) -> Result<Vec<ApprovalRow>, DbError> {
-        let rows = match status {
+        match status {
             Some(s) => {
-                sqlx::query(&format!("SELECT {APPROVAL_COLUMNS} FROM approvals WHERE status = $1 ORDER BY requested_at DESC, id DESC"))
-                    .bind(s)
-                    .fetch_all(self.pool())
-                    .await?
+                self.select_approvals(
+                    "status = $1 ORDER BY requested_at DESC, id DESC",
+                    Bind::Text(s),
+                )
+                .await
             }
             None => {
-                sqlx::query(&format!("SELECT {APPROVAL_COLUMNS} FROM approvals ORDER BY requested_at DESC, id DESC"))
-                    .fetch_all(self.pool())
-                    .await?
+                self.select_approvals("1 = 1 ORDER BY requested_at DESC, id DESC", Bind::None)
+                    .await
             }
+        }
+    }
+
+    async fn select_approvals(
+        &self,
+        condition: &str,
+        bind: Bind<'_>,
+    ) -> Result<Vec<ApprovalRow>, DbError> {
+        let sql = format!("SELECT {APPROVAL_COLUMNS} FROM approvals WHERE {condition}");
+        let query = sqlx::query(&sql);
+        let query = match bind {
+            Bind::None => query,
+            Bind::Text(t) => query.bind(t),
+            Bind::Int(i) => query.bind(i),
         };
+        let rows = query.fetch_all(self.pool()).await?;
         Ok(rows.iter().map(approval_from).collect::<Result<_, _>>()?)
     }
 
     /// The approvals a run asked for.
     pub async fn approvals_of_run(&self, run_id: &str) -> Result<Vec<ApprovalRow>, DbError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {APPROVAL_COLUMNS} FROM approvals WHERE run_id = $1 ORDER BY requested_at, id"
-        ))
-        .bind(run_id)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(approval_from).collect::<Result<_, _>>()?)
+        self.select_approvals("run_id = $1 ORDER BY requested_at, id", Bind::Text(run_id))
+            .await
     }
 
     /// Compare-and-set `pending -> decision.status` (only if not expired, unless expiring),
@@ -375,21 +392,20 @@ impl AppDb {
 
     /// Pending approvals whose expiry has passed.
     pub async fn due_for_expiry(&self) -> Result<Vec<ApprovalRow>, DbError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {APPROVAL_COLUMNS} FROM approvals WHERE status = 'pending' AND expires_at <= $1"
-        ))
-        .bind(now_millis())
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(approval_from).collect::<Result<_, _>>()?)
+        self.select_approvals(
+            "status = 'pending' AND expires_at <= $1",
+            Bind::Int(now_millis()),
+        )
+        .await
     }
 
     /// Approved approvals whose result is not recorded yet (execution pending or interrupted).
     pub async fn approved_without_result(&self) -> Result<Vec<ApprovalRow>, DbError> {
-        let rows = sqlx::query(&format!("SELECT {APPROVAL_COLUMNS} FROM approvals WHERE status = 'approved' AND result IS NULL ORDER BY decided_at"))
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows.iter().map(approval_from).collect::<Result<_, _>>()?)
+        self.select_approvals(
+            "status = 'approved' AND result IS NULL ORDER BY decided_at",
+            Bind::None,
+        )
+        .await
     }
 
     /// Records the tool message content that resolves an approval (once).
