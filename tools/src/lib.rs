@@ -7,6 +7,7 @@ pub mod commerce;
 pub mod connectors;
 pub mod effect;
 pub mod error;
+pub mod helpdesk;
 pub mod ledger;
 pub mod policy;
 pub mod registry;
@@ -28,7 +29,9 @@ use std::sync::Arc;
 /// A registry with every tool over the built-in store, governed by `policy`.
 pub fn local_registry(store: LocalStore, policy: Policy) -> Result<Registry, ToolError> {
     let mut registry = Registry::new(policy);
-    retail::register(&mut registry, Arc::new(store))?;
+    let store = Arc::new(store);
+    retail::register(&mut registry, store.clone())?;
+    helpdesk::tools::register(&mut registry, store.clone(), store)?;
     Ok(registry)
 }
 

@@ -2,9 +2,11 @@
 //! directory, seeded from the τ²-bench retail data shipped with Shopkeeper,
 //! whose operations reproduce the benchmark's semantics exactly.
 
+mod helpdesk;
 mod ops;
 mod records;
 mod seed;
+mod tickets_seed;
 
 pub use ops::Semantics;
 
@@ -80,6 +82,7 @@ impl LocalStore {
             .await
             .map_err(unavailable)?;
         seed::seed_if_empty(&pool).await?;
+        tickets_seed::seed_if_empty(&pool).await?;
         Ok(Self { pool, semantics })
     }
 

@@ -35,3 +35,22 @@ CREATE TABLE IF NOT EXISTS orders (
     doc      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS orders_by_user ON orders (user_id);
+
+-- The helpdesk: one row per ticket (conversation, notes and draft in the document).
+CREATE TABLE IF NOT EXISTS tickets (
+    id         TEXT PRIMARY KEY,
+    status     TEXT NOT NULL,
+    priority   TEXT NOT NULL,
+    assignee   TEXT,
+    user_id    TEXT,
+    updated_at TEXT NOT NULL,
+    doc        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tickets_by_update ON tickets (updated_at);
+
+-- Listing fields of products (title, description, SEO, category...) and variants (SKU,
+-- inventory), beside the τ²-shaped product records.
+CREATE TABLE IF NOT EXISTS listings (
+    product_id TEXT PRIMARY KEY,
+    doc        TEXT NOT NULL
+);
