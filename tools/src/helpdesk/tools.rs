@@ -125,20 +125,20 @@ impl Tool for GetTicket {
         let ticket = self.0.helpdesk.ticket(&a.ticket_id).await?;
         let mut customer = Value::Null;
         let mut orders = Vec::new();
-        if let Some(user_id) = &ticket.user_id {
-            if let Ok(user) = self.0.store.user(user_id).await {
-                customer = json!({"user_id": user.user_id, "name": format!("{} {}", user.name.first_name, user.name.last_name),
+        if let Some(user_id) = &ticket.user_id
+            && let Ok(user) = self.0.store.user(user_id).await
+        {
+            customer = json!({"user_id": user.user_id, "name": format!("{} {}", user.name.first_name, user.name.last_name),
                                   "email": user.email, "address": user.address});
-                for order_id in &user.orders {
-                    if let Ok(o) = self.0.store.order(order_id).await {
-                        let tracking: Vec<&String> = o
-                            .fulfillments
-                            .iter()
-                            .flat_map(|f| f.tracking_id.iter())
-                            .collect();
-                        orders.push(json!({"order_id": o.order_id, "status": o.status, "total": format_usd(o.total()),
+            for order_id in &user.orders {
+                if let Ok(o) = self.0.store.order(order_id).await {
+                    let tracking: Vec<&String> = o
+                        .fulfillments
+                        .iter()
+                        .flat_map(|f| f.tracking_id.iter())
+                        .collect();
+                    orders.push(json!({"order_id": o.order_id, "status": o.status, "total": format_usd(o.total()),
                                            "items": o.items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), "tracking": tracking}));
-                    }
                 }
             }
         }
