@@ -3,6 +3,7 @@
 //! implement them (today the built-in store).
 
 pub mod canonical;
+pub mod catalog;
 pub mod commerce;
 pub mod connectors;
 pub mod effect;
@@ -28,10 +29,20 @@ use std::sync::Arc;
 
 /// A registry with every tool over the built-in store, governed by `policy`.
 pub fn local_registry(store: LocalStore, policy: Policy) -> Result<Registry, ToolError> {
+    local_registry_with(store, policy, None)
+}
+
+/// `local_registry`, with a listing writer (e.g. a language model) for `draft_product_listing`.
+pub fn local_registry_with(
+    store: LocalStore,
+    policy: Policy,
+    writer: Option<Arc<dyn catalog::ListingWriter>>,
+) -> Result<Registry, ToolError> {
     let mut registry = Registry::new(policy);
     let store = Arc::new(store);
     retail::register(&mut registry, store.clone())?;
-    helpdesk::tools::register(&mut registry, store.clone(), store)?;
+    helpdesk::tools::register(&mut registry, store.clone(), store.clone())?;
+    catalog::tools::register(&mut registry, store.clone(), store, writer)?;
     Ok(registry)
 }
 

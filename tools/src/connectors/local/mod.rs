@@ -2,6 +2,7 @@
 //! directory, seeded from the τ²-bench retail data shipped with Shopkeeper,
 //! whose operations reproduce the benchmark's semantics exactly.
 
+mod catalog;
 mod helpdesk;
 mod ops;
 mod records;

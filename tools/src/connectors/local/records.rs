@@ -142,6 +142,29 @@ pub(super) async fn product_types(
     Ok(rows.into_iter().collect())
 }
 
+/// Inserts or replaces a product and its item index.
+pub(super) async fn save_product(
+    conn: &mut SqliteConnection,
+    product: &Product,
+) -> Result<(), CommerceError> {
+    sqlx::query("INSERT OR REPLACE INTO products (product_id, name, doc) VALUES (?, ?, ?)")
+        .bind(&product.product_id)
+        .bind(&product.name)
+        .bind(encode(product)?)
+        .execute(&mut *conn)
+        .await
+        .map_err(unavailable)?;
+    for item_id in product.variants.keys() {
+        sqlx::query("INSERT OR REPLACE INTO items (item_id, product_id) VALUES (?, ?)")
+            .bind(item_id)
+            .bind(&product.product_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
 /// Inserts or replaces a customer.
 pub(super) async fn save_user(
     conn: &mut SqliteConnection,
