@@ -5,6 +5,7 @@
 pub mod approvals;
 pub mod config;
 pub mod driver;
+pub mod listing_writer;
 pub mod llm;
 pub mod message;
 pub mod prompts;

@@ -19,6 +19,11 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../prompts/customer_service.md.j2"),
     ),
     ("policy.md", include_str!("../../prompts/policy.md")),
+    (
+        "ticket_reply.md.j2",
+        include_str!("../../prompts/ticket_reply.md.j2"),
+    ),
+    ("listing.md.j2", include_str!("../../prompts/listing.md.j2")),
 ];
 
 /// Why a prompt cannot be rendered.
@@ -83,13 +88,26 @@ impl Prompts {
             Audience::Staff => "staff.md.j2",
             Audience::Customer => "customer_service.md.j2",
         };
-        let template = self.source(name)?;
         let policy = self.source("policy.md")?;
+        let ticket_replies = self.render("ticket_reply.md.j2", context! { store_name })?;
+        self.render(
+            name,
+            context! { store_name, role, date, policy, ticket_replies },
+        )
+    }
+
+    /// The system prompt for writing product listings.
+    pub fn listing(&self, store_name: &str) -> Result<String, PromptError> {
+        self.render("listing.md.j2", context! { store_name })
+    }
+
+    fn render(&self, name: &'static str, vars: minijinja::Value) -> Result<String, PromptError> {
+        let template = self.source(name)?;
         let mut env = Environment::new();
         env.add_template_owned(name, template)
             .map_err(|source| PromptError::Render { name, source })?;
         env.get_template(name)
-            .and_then(|t| t.render(context! { store_name, role, date, policy }))
+            .and_then(|t| t.render(vars))
             .map_err(|source| PromptError::Render { name, source })
     }
 }

@@ -4,11 +4,13 @@
 
 use anyhow::Context;
 use shopkeeper_agent::config::{Config, HOW_TO_CONFIGURE};
+use shopkeeper_agent::listing_writer::ModelListingWriter;
 use shopkeeper_agent::llm::openai::OpenAiModel;
 use shopkeeper_agent::prompts::{Audience, Prompts};
 use shopkeeper_agent::{Agent, AgentSettings, Approvals, ChatModel, Decider, Silent};
 use shopkeeper_memory::{AppDb, DataDir};
-use shopkeeper_tools::{LocalStore, Registry, Role, Semantics, local_registry};
+use shopkeeper_tools::catalog::ListingWriter;
+use shopkeeper_tools::{LocalStore, Registry, Role, Semantics, local_registry_with};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,22 +53,36 @@ impl Ops {
     ) -> anyhow::Result<Self> {
         let (config, dir, _) = load_config(explicit_config)?;
         let store = LocalStore::open(&dir.store_path(), semantics).await?;
-        let registry = Arc::new(local_registry(store.clone(), config.policy.clone())?);
+        let prompts = Prompts::new(config.agent.prompts_dir.clone());
+        let model = match config.openai_settings() {
+            Some(settings) => {
+                Some(OpenAiModel::new(settings).context("setting up the model client")?)
+            }
+            None => None,
+        };
+        // With a model, listings are drafted by it; without, plainly from the attributes.
+        let writer = model.clone().map(|m| {
+            Arc::new(ModelListingWriter::new(
+                m,
+                prompts.clone(),
+                config.store_name.clone(),
+            )) as Arc<dyn ListingWriter>
+        });
+        let registry = Arc::new(local_registry_with(
+            store.clone(),
+            config.policy.clone(),
+            writer,
+        )?);
         let db = match &config.database_url {
             Some(url) => AppDb::connect(url).await?,
             None => AppDb::open_in(&dir).await?,
         };
         let approvals = Approvals::new(db.clone(), registry.clone());
-        let agent = match config.openai_settings() {
-            Some(settings) => {
-                let model = OpenAiModel::new(settings).context("setting up the model client")?;
+        let agent = match model {
+            Some(model) => {
                 let today = chrono::Local::now().format("%A, %B %-d, %Y").to_string();
-                let system = Prompts::new(config.agent.prompts_dir.clone()).system(
-                    Audience::Staff,
-                    &config.store_name,
-                    "merchant",
-                    &today,
-                )?;
+                let system =
+                    prompts.system(Audience::Staff, &config.store_name, "merchant", &today)?;
                 let settings = AgentSettings {
                     max_turns: config.agent.max_turns,
                     tool_timeout: Duration::from_secs(config.agent.tool_timeout_secs.max(1)),

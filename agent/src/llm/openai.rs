@@ -231,6 +231,41 @@ fn truncate(s: &str) -> String {
     s.chars().take(300).collect()
 }
 
+impl OpenAiModel {
+    /// Asks for one JSON object matching `schema` (structured output), e.g. a product listing.
+    pub async fn structured(
+        &self,
+        system: &str,
+        user: &str,
+        name: &str,
+        schema: &Value,
+    ) -> Result<Value, LlmError> {
+        let mut body = json!({
+            "model": self.settings.model,
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            "response_format": {"type": "json_schema", "json_schema": {"name": name, "schema": schema}},
+            "stream": false,
+        });
+        if let Some(t) = self.settings.temperature {
+            body["temperature"] = json!(t);
+        }
+        let response: WireResponse = self
+            .client
+            .chat()
+            .create_byot(body)
+            .await
+            .map_err(|e| map_error(e, self.settings.timeout))?;
+        let content = response
+            .choices
+            .into_iter()
+            .next()
+            .and_then(|c| c.message.content)
+            .unwrap_or_default();
+        serde_json::from_str(content.trim())
+            .map_err(|e| LlmError::InvalidResponse(format!("not the requested JSON: {e}")))
+    }
+}
+
 #[async_trait]
 impl ChatModel for OpenAiModel {
     fn describe(&self) -> String {

@@ -76,7 +76,7 @@ pub struct Listing {
 }
 
 /// What a listing draft starts from.
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListingInput {
     /// What the product is, e.g. "Linen shirt".
@@ -99,7 +99,7 @@ pub struct ListingInput {
 }
 
 /// A variant to sell.
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariantInput {
     /// Option values, e.g. {"size": "M"}.
