@@ -40,6 +40,13 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         "A cancellation would need your approval; its card would read:\n  {}\n",
         registry.render("cancel_pending_order", &cancel).await?
     );
+    let tickets = registry
+        .call(&me, "list_tickets", json!({"status": "open", "limit": 200}))
+        .await?;
+    println!(
+        "{} open support tickets (`shopkeeper tool call list_tickets '{{\"tag\": \"cancel\"}}'`).\n",
+        tickets.as_array().map_or(0, Vec::len)
+    );
     println!("Try: shopkeeper tool call get_user_details '{{\"user_id\": \"ethan_lopez_6291\"}}'");
     store.close().await;
     Ok(ExitCode::SUCCESS)

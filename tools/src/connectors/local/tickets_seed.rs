@@ -52,7 +52,10 @@ pub(super) async fn seed_if_empty(pool: &SqlitePool) -> Result<(), CommerceError
 
 /// A time on the demo's timeline: 2026-11-20 09:00 UTC plus `minutes`.
 fn at(minutes: i64) -> String {
-    let base = chrono::DateTime::from_timestamp(1_763_629_200, 0).unwrap_or_default();
+    let base = chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .map(|t| t.and_utc())
+        .unwrap_or_default();
     (base + chrono::Duration::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
