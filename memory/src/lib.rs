@@ -7,6 +7,7 @@ pub mod conversations;
 pub mod crash;
 pub mod data_dir;
 pub mod db;
+pub mod embed;
 
 pub use approvals::{Alongside, ApprovalRow, AuditRow, Decision, ExecutionRow, OutboxRow};
 pub use conversations::{ConversationInfo, StoredRun};

@@ -5,6 +5,7 @@ mod ask;
 mod bench;
 mod chat;
 mod demo;
+mod models;
 mod session;
 mod store;
 mod tool;
@@ -59,6 +60,9 @@ enum Command {
     },
     /// A short tour of the built-in demo store.
     Demo,
+    /// The local embedding model: fetch it once, check it.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
     /// List and call tools.
     #[command(subcommand)]
     Tool(tool::ToolCommand),
@@ -125,6 +129,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => demo::run().await,
+        Command::Models(cmd) => models::run(cmd).await,
         Command::Tool(cmd) => tool::run(config, cmd).await,
         Command::Approvals(cmd) => approvals::run(config, cmd).await,
         Command::Audit { json } => approvals::audit(config, json).await,

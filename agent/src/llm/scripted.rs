@@ -129,6 +129,7 @@ impl ScriptedServer {
         let script = Arc::new(Mutex::new(script));
         let app = Router::new()
             .route("/v1/chat/completions", post(chat))
+            .route("/v1/embeddings", post(embeddings))
             .with_state(script.clone());
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
@@ -216,6 +217,33 @@ async fn chat(State(script): State<Arc<Mutex<Script>>>, Json(request): Json<Valu
         "usage": usage,
     }))
     .into_response()
+}
+
+/// Deterministic 8-dimensional embeddings (from the text's bytes), returned in reverse
+/// order with their indices, as servers may; `dimensions` in the request changes the size.
+async fn embeddings(Json(request): Json<Value>) -> Response {
+    let inputs: Vec<String> = match &request["input"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
+        _ => return error(400, None, "input must be a string or a list of strings"),
+    };
+    let dims = request["dimensions"].as_u64().unwrap_or(8) as usize;
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, text)| {
+            let mut v = vec![0.0f32; dims];
+            for (k, b) in text.bytes().enumerate() {
+                v[k % dims] += f32::from(b) / 255.0;
+            }
+            json!({"object": "embedding", "index": i, "embedding": v})
+        })
+        .collect();
+    Json(json!({"object": "list", "data": data, "model": request["model"], "usage": {"prompt_tokens": 0, "total_tokens": 0}})).into_response()
 }
 
 /// The same answer as a stream of chunks: text in pieces, each tool call's arguments split in two.

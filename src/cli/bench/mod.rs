@@ -1,6 +1,7 @@
 //! `shopkeeper bench`: figures measured on this machine.
 
 mod agent;
+mod memory;
 mod store;
 
 use clap::Subcommand;
@@ -17,6 +18,12 @@ pub enum BenchCommand {
         /// Tool calls measured per kind.
         #[arg(long, default_value_t = 2000)]
         calls: usize,
+    },
+    /// Embedding throughput of the local model (sentences per second).
+    Memory {
+        /// Sentences to embed.
+        #[arg(long, default_value_t = 512)]
+        sentences: usize,
     },
     /// The agent loop's own overhead per tool-calling turn against a zero-latency scripted
     /// model, beside a bare async-openai loop; then many concurrent conversations.
@@ -39,6 +46,7 @@ pub enum BenchCommand {
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         BenchCommand::Store { tasks, calls } => store::run(&tasks, calls).await,
+        BenchCommand::Memory { sentences } => memory::run(sentences).await,
         BenchCommand::Agent {
             runs,
             turns,
