@@ -71,6 +71,15 @@ async fn describe(desk: &Desk, id: &str) -> (String, Option<Ticket>) {
     }
 }
 
+/// Did an interrupted change to a ticket take effect? `applied` says what it looks like if so.
+async fn reconcile(desk: &Desk, id: &str, applied: impl Fn(&Ticket) -> bool) -> Reconciliation {
+    match desk.helpdesk.ticket(id).await {
+        Ok(t) if applied(&t) => Reconciliation::Applied(summary(&t)),
+        Ok(_) => Reconciliation::NotApplied,
+        Err(_) => Reconciliation::Unknown,
+    }
+}
+
 /// Arguments naming a ticket.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -232,17 +241,12 @@ impl Tool for SendTicketReply {
     }
 
     async fn reconcile(&self, a: &TicketTextArgs) -> Reconciliation {
-        match self.0.helpdesk.ticket(&a.ticket_id).await {
-            Ok(t)
-                if t.messages
-                    .iter()
-                    .any(|m| m.from == Sender::Agent && m.body == a.body) =>
-            {
-                Reconciliation::Applied(summary(&t))
-            }
-            Ok(_) => Reconciliation::NotApplied,
-            Err(_) => Reconciliation::Unknown,
-        }
+        reconcile(&self.0, &a.ticket_id, |t| {
+            t.messages
+                .iter()
+                .any(|m| m.from == Sender::Agent && m.body == a.body)
+        })
+        .await
     }
 }
 
@@ -286,11 +290,7 @@ impl Tool for SetTicketStatus {
     }
 
     async fn reconcile(&self, a: &StatusArgs) -> Reconciliation {
-        match self.0.helpdesk.ticket(&a.ticket_id).await {
-            Ok(t) if t.status == a.status => Reconciliation::Applied(summary(&t)),
-            Ok(_) => Reconciliation::NotApplied,
-            Err(_) => Reconciliation::Unknown,
-        }
+        reconcile(&self.0, &a.ticket_id, |t| t.status == a.status).await
     }
 }
 
@@ -336,13 +336,10 @@ impl Tool for AssignTicket {
     }
 
     async fn reconcile(&self, a: &AssignArgs) -> Reconciliation {
-        match self.0.helpdesk.ticket(&a.ticket_id).await {
-            Ok(t) if t.assignee.as_deref() == Some(a.assignee.as_str()) => {
-                Reconciliation::Applied(summary(&t))
-            }
-            Ok(_) => Reconciliation::NotApplied,
-            Err(_) => Reconciliation::Unknown,
-        }
+        reconcile(&self.0, &a.ticket_id, |t| {
+            t.assignee.as_deref() == Some(a.assignee.as_str())
+        })
+        .await
     }
 }
 
@@ -398,16 +395,10 @@ impl Tool for TagTicket {
     }
 
     async fn reconcile(&self, a: &TagArgs) -> Reconciliation {
-        match self.0.helpdesk.ticket(&a.ticket_id).await {
-            Ok(t)
-                if a.add.iter().all(|x| t.tags.contains(x))
-                    && !a.remove.iter().any(|x| t.tags.contains(x)) =>
-            {
-                Reconciliation::Applied(summary(&t))
-            }
-            Ok(_) => Reconciliation::NotApplied,
-            Err(_) => Reconciliation::Unknown,
-        }
+        reconcile(&self.0, &a.ticket_id, |t| {
+            a.add.iter().all(|x| t.tags.contains(x)) && !a.remove.iter().any(|x| t.tags.contains(x))
+        })
+        .await
     }
 }
 

@@ -162,6 +162,39 @@ impl LocalStore {
     }
 }
 
+/// Starts a one-time seeding step: `None` if `key` is already marked done, else a write
+/// transaction in which the caller seeds and then calls `mark_seeded`.
+pub(super) async fn begin_seed<'p>(
+    pool: &'p SqlitePool,
+    key: &str,
+) -> Result<Option<Tx<'p>>, CommerceError> {
+    let mut tx = pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(unavailable)?;
+    let done: Option<String> = sqlx::query_scalar("SELECT value FROM store_meta WHERE key = ?")
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+    Ok(if done.is_some() { None } else { Some(tx) })
+}
+
+/// Marks a seeding step done and commits it.
+pub(super) async fn mark_seeded(
+    mut tx: Tx<'_>,
+    key: &str,
+    value: &str,
+) -> Result<(), CommerceError> {
+    sqlx::query("INSERT INTO store_meta (key, value) VALUES (?, ?)")
+        .bind(key)
+        .bind(value)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+    tx.commit().await.map_err(unavailable)
+}
+
 pub(crate) fn unavailable(e: sqlx::Error) -> CommerceError {
     CommerceError::Unavailable(e.to_string())
 }

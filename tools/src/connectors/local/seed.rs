@@ -21,18 +21,9 @@ struct SeedDb {
 
 /// Loads the seed into an empty store, in one transaction; a seeded store is left alone.
 pub(super) async fn seed_if_empty(pool: &SqlitePool) -> Result<(), CommerceError> {
-    let mut tx = pool
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(unavailable)?;
-    let seeded: Option<String> =
-        sqlx::query_scalar("SELECT value FROM store_meta WHERE key = 'seeded_from'")
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-    if seeded.is_some() {
+    let Some(mut tx) = super::begin_seed(pool, "seeded_from").await? else {
         return Ok(());
-    }
+    };
     let db: SeedDb = serde_json::from_str(SEED)
         .map_err(|e| CommerceError::Corrupt(format!("shipped seed: {e}")))?;
     // One statement per table (SQLite expands a JSON array of rows): seeding is a few
@@ -112,12 +103,7 @@ pub(super) async fn seed_if_empty(pool: &SqlitePool) -> Result<(), CommerceError
             .await
             .map_err(unavailable)?;
     }
-    sqlx::query("INSERT INTO store_meta (key, value) VALUES ('seeded_from', 'tau2-retail')")
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-    tx.commit().await.map_err(unavailable)?;
-    Ok(())
+    super::mark_seeded(tx, "seeded_from", "tau2-retail").await
 }
 
 /// A record as stored: its JSON document.

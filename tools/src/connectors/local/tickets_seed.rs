@@ -11,18 +11,9 @@ use sqlx::SqlitePool;
 
 /// Seeds the demo tickets once per store.
 pub(super) async fn seed_if_empty(pool: &SqlitePool) -> Result<(), CommerceError> {
-    let mut tx = pool
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(unavailable)?;
-    let seeded: Option<String> =
-        sqlx::query_scalar("SELECT value FROM store_meta WHERE key = 'tickets_seeded'")
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-    if seeded.is_some() {
+    let Some(mut tx) = super::begin_seed(pool, "tickets_seeded").await? else {
         return Ok(());
-    }
+    };
     let docs: Vec<String> = sqlx::query_scalar("SELECT doc FROM orders ORDER BY order_id")
         .fetch_all(&mut *tx)
         .await
@@ -42,12 +33,7 @@ pub(super) async fn seed_if_empty(pool: &SqlitePool) -> Result<(), CommerceError
     for ticket in generate(&orders, &users) {
         save(&mut tx, &ticket).await?;
     }
-    sqlx::query("INSERT INTO store_meta (key, value) VALUES ('tickets_seeded', 'demo')")
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-    tx.commit().await.map_err(unavailable)?;
-    Ok(())
+    super::mark_seeded(tx, "tickets_seeded", "demo").await
 }
 
 /// A time on the demo's timeline: 2026-11-20 09:00 UTC plus `minutes`.
