@@ -188,3 +188,72 @@ fn config_prints_the_effective_settings_with_secrets_masked() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_decides_approvals_in_place_and_continues() {
+    use std::io::{BufRead, BufReader};
+    let home = tempfile::tempdir().unwrap();
+    let server = ScriptedServer::start(vec![
+        Reply::tools(&[("modify_pending_order_address", json!({"order_id": "#W6779827", "address1": "12 Right Road", "address2": "", "city": "Austin", "state": "TX", "country": "USA", "zip": "78702"}))]),
+        Reply::text("The new address is set."),
+    ])
+    .await
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shopkeeper"))
+        .arg("chat")
+        .current_dir(home.path())
+        .env("SHOPKEEPER_HOME", home.path())
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("SHOPKEEPER_MODEL", "scripted")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("SHOPKEEPER_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let transcript = tokio::task::block_in_place(move || {
+        writeln!(stdin, "Ship #W6779827 to 12 Right Road, Austin TX 78702").unwrap();
+        let mut seen = Vec::new();
+        let mut lines = BufReader::new(stdout).lines();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            seen.push(line.clone());
+            if let Some(rest) = line.split("waiting for approval ").nth(1) {
+                let id = rest.split_whitespace().next().unwrap().to_string();
+                writeln!(stdin, "/pending\n/approve {id}\n/quit").unwrap();
+                break;
+            }
+        }
+        seen.extend(lines.map(|l| l.unwrap()));
+        seen.join("\n")
+    });
+    assert!(child.wait().unwrap().success());
+    assert!(
+        transcript.contains("(needs staff): Ship order #W6779827"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("approved Ship order #W6779827"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("shopkeeper> The new address is set."),
+        "the run resumed: {transcript}"
+    );
+    let out = shopkeeper(
+        home.path(),
+        None,
+        &[
+            "tool",
+            "call",
+            "get_order_details",
+            r##"{"order_id": "#W6779827"}"##,
+        ],
+        "",
+    );
+    let order: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(order["address"]["address1"], "12 Right Road");
+}

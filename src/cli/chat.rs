@@ -76,7 +76,10 @@ pub async fn run(config: Option<&Path>, conversation: Option<String>) -> anyhow:
         ops.model(),
         info.id
     );
-    println!("Type a message; /new starts a new conversation, /quit leaves.");
+    println!("Type a message; /new starts a new conversation, /quit leaves;");
+    println!(
+        "/pending lists approvals, /approve ID and /reject ID REASON decide them (as the owner)."
+    );
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     loop {
         print!("you> ");
@@ -95,33 +98,108 @@ pub async fn run(config: Option<&Path>, conversation: Option<String>) -> anyhow:
             }
             _ => {}
         }
-        let terminal = Terminal::default();
-        match agent.send(&info, line, &terminal).await {
-            Ok(outcome) => {
-                terminal.end_line();
-                match outcome.status {
-                    RunStatus::Done if !terminal.streamed.load(Ordering::SeqCst) => {
-                        println!("shopkeeper> {}", outcome.answer.unwrap_or_default());
-                    }
-                    RunStatus::Done => {}
-                    RunStatus::AwaitingApproval => {
-                        for call in &outcome.awaiting {
-                            println!(
-                                "  ⏸ waiting for approval {} (needs {}): {}",
-                                call.approval_id, call.required_role, call.summary
-                            );
-                        }
-                    }
-                    RunStatus::MaxTurns => println!(
-                        "  (stopped after {} model calls without an answer)",
-                        outcome.turns
-                    ),
-                    _ => println!("  error: {}", outcome.error.unwrap_or_default()),
-                }
-            }
-            Err(e) => println!("  error: {e}"),
+        if let Some(command) = line.strip_prefix('/') {
+            decide(&ops, agent, command).await;
+            continue;
         }
+        let terminal = Terminal::default();
+        let outcome = agent.send(&info, line, &terminal).await;
+        show(&terminal, outcome);
     }
     ops.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a run's outcome after its streamed text.
+fn show(
+    terminal: &Terminal,
+    outcome: Result<shopkeeper_agent::Outcome, shopkeeper_agent::AgentError>,
+) {
+    terminal.end_line();
+    match outcome {
+        Ok(outcome) => match outcome.status {
+            RunStatus::Done if !terminal.streamed.load(Ordering::SeqCst) => {
+                println!("shopkeeper> {}", outcome.answer.unwrap_or_default());
+            }
+            RunStatus::Done => {}
+            RunStatus::AwaitingApproval => {
+                for call in &outcome.awaiting {
+                    println!(
+                        "  ⏸ waiting for approval {} (needs {}): {}",
+                        call.approval_id, call.required_role, call.summary
+                    );
+                }
+            }
+            RunStatus::MaxTurns => println!(
+                "  (stopped after {} model calls without an answer)",
+                outcome.turns
+            ),
+            _ => println!("  error: {}", outcome.error.unwrap_or_default()),
+        },
+        Err(e) => println!("  error: {e}"),
+    }
+}
+
+/// `/pending`, `/approve ID`, `/reject ID REASON`: the same decisions as `shopkeeper approvals`.
+async fn decide(ops: &Ops, agent: &shopkeeper_agent::Agent, command: &str) {
+    let (verb, rest) = command.split_once(' ').unwrap_or((command, ""));
+    let (id, reason) = rest.trim().split_once(' ').unwrap_or((rest.trim(), ""));
+    let decider = shopkeeper_agent::Decider::terminal(None, shopkeeper_tools::Role::Owner);
+    let decided = match verb {
+        "pending" => {
+            match ops.approvals.db().approvals(Some("pending")).await {
+                Ok(rows) if rows.is_empty() => println!("  nothing is waiting for approval"),
+                Ok(rows) => {
+                    for a in rows {
+                        println!("  {} (needs {}): {}", a.id, a.required_role, a.summary);
+                    }
+                }
+                Err(e) => println!("  error: {e}"),
+            }
+            return;
+        }
+        "approve" if !id.is_empty() => ops.approvals.approve(id, &decider).await,
+        "reject" if !id.is_empty() && !reason.trim().is_empty() => {
+            ops.approvals.reject(id, &decider, reason.trim()).await
+        }
+        _ => {
+            println!("  commands: /new, /quit, /pending, /approve ID, /reject ID REASON");
+            return;
+        }
+    };
+    match decided {
+        Ok(shopkeeper_agent::Decided::Applied { approval, executed }) => {
+            println!(
+                "  {} {}",
+                approval.status,
+                approval.summary.lines().next().unwrap_or_default()
+            );
+            if let Some(e) = executed {
+                println!(
+                    "  {} {}",
+                    if e.ok { "✓" } else { "✗" },
+                    e.content.chars().take(200).collect::<String>()
+                );
+            }
+            let ready = ops.approvals.runs_ready().await.unwrap_or_default();
+            if let Some(run_id) = approval.run_id.filter(|r| ready.contains(r)) {
+                let terminal = Terminal::default();
+                match agent.resume_decided(&run_id, &terminal).await {
+                    Ok(Some(outcome)) => show(&terminal, Ok(outcome)),
+                    Ok(None) => {}
+                    Err(e) => show(&terminal, Err(e)),
+                }
+            }
+        }
+        Ok(shopkeeper_agent::Decided::AlreadyDecided(a)) => {
+            println!(
+                "  {} is already {} (by {}); nothing changed",
+                a.id,
+                a.status,
+                a.decided_by.unwrap_or_default()
+            );
+        }
+        Ok(shopkeeper_agent::Decided::NotAuthorised(why)) => println!("  not allowed: {why}"),
+        Err(e) => println!("  error: {e}"),
+    }
 }
