@@ -321,15 +321,7 @@ impl Approvals {
             id,
             json!({"role": decider.role, "tool": approval.tool}),
         );
-        if !self.db.decide(id, &decision, audit).await? {
-            return Ok(Decided::AlreadyDecided(self.load(id).await?));
-        }
-        crash::point("after_decision");
-        let executed = self.execute(id).await?;
-        Ok(Decided::Applied {
-            approval: self.load(id).await?,
-            executed: Some(executed),
-        })
+        self.approve_and_run(id, &decision, audit).await
     }
 
     /// Rejects with a reason; the model hears the reason as the call's result.
@@ -411,7 +403,17 @@ impl Approvals {
             id,
             json!({"role": decider.role, "from": approval.arguments, "to": new_args}),
         );
-        if !self.db.decide(id, &decision, audit).await? {
+        self.approve_and_run(id, &decision, audit).await
+    }
+
+    /// Records an approving decision (compare-and-set) and, if it won, runs the call once.
+    async fn approve_and_run(
+        &self,
+        id: &str,
+        decision: &Decision<'_>,
+        audit: AuditRow,
+    ) -> Result<Decided, ApprovalError> {
+        if !self.db.decide(id, decision, audit).await? {
             return Ok(Decided::AlreadyDecided(self.load(id).await?));
         }
         crash::point("after_decision");

@@ -455,20 +455,27 @@ impl AppDb {
         row: &ExecutionRow,
         audit: AuditRow,
     ) -> Result<bool, DbError> {
-        let mut tx = self.pool().begin().await?;
-        let done = sqlx::query("UPDATE executions SET updated_at = $1 WHERE idempotency_key = $2 AND state = 'started' AND updated_at = $3")
+        let query = sqlx::query("UPDATE executions SET updated_at = $1 WHERE idempotency_key = $2 AND state = 'started' AND updated_at = $3")
             .bind(now_millis().max(row.updated_at + 1))
             .bind(&row.idempotency_key)
-            .bind(row.updated_at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            == 1;
-        if done {
-            insert_audit(&mut tx, &audit).await?;
+            .bind(row.updated_at);
+        self.update_once(query, &audit).await
+    }
+
+    /// Runs a compare-and-set update; when it changed exactly one row, appends `audit` in
+    /// the same transaction. Returns whether it won.
+    async fn update_once<'q>(
+        &self,
+        query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+        audit: &AuditRow,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool().begin().await?;
+        let won = query.execute(&mut *tx).await?.rows_affected() == 1;
+        if won {
+            insert_audit(&mut tx, audit).await?;
         }
         tx.commit().await?;
-        Ok(done)
+        Ok(won)
     }
 
     /// Creates the ledger entry in state `intended`, unless it exists.
@@ -496,22 +503,13 @@ impl AppDb {
         result: Option<&str>,
         audit: AuditRow,
     ) -> Result<bool, DbError> {
-        let mut tx = self.pool().begin().await?;
-        let done = sqlx::query("UPDATE executions SET state = $1, result = COALESCE($2, result), updated_at = $3 WHERE idempotency_key = $4 AND state = $5")
+        let query = sqlx::query("UPDATE executions SET state = $1, result = COALESCE($2, result), updated_at = $3 WHERE idempotency_key = $4 AND state = $5")
             .bind(to)
             .bind(result)
             .bind(now_millis())
             .bind(key)
-            .bind(from)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            == 1;
-        if done {
-            insert_audit(&mut tx, &audit).await?;
-        }
-        tx.commit().await?;
-        Ok(done)
+            .bind(from);
+        self.update_once(query, &audit).await
     }
 
     /// Compare-and-set a run's status; `false` if it was not in `from`.
