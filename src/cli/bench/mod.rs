@@ -3,6 +3,7 @@
 mod agent;
 mod memory;
 mod store;
+mod vectors;
 
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -19,11 +20,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2000)]
         calls: usize,
     },
-    /// Embedding throughput of the local model (sentences per second).
+    /// Embedding throughput of the local model, then the embedded vector store at scale:
+    /// filtered top-10 p50/p99 and recall@10 against exact search, build time, disk, RAM.
     Memory {
-        /// Sentences to embed.
+        /// Sentences to embed (0 skips the embedding figure).
         #[arg(long, default_value_t = 512)]
         sentences: usize,
+        /// Synthetic 384-d points to load, comma-separated sizes (e.g. 100000,1000000).
+        #[arg(long, value_delimiter = ',', default_value = "100000")]
+        points: Vec<usize>,
+        /// Queries per size.
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
     },
     /// The agent loop's own overhead per tool-calling turn against a zero-latency scripted
     /// model, beside a bare async-openai loop; then many concurrent conversations.
@@ -46,7 +54,20 @@ pub enum BenchCommand {
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         BenchCommand::Store { tasks, calls } => store::run(&tasks, calls).await,
-        BenchCommand::Memory { sentences } => memory::run(sentences).await,
+        BenchCommand::Memory {
+            sentences,
+            points,
+            queries,
+        } => {
+            if sentences > 0 {
+                memory::run(sentences).await?;
+            }
+            println!("embedded vector store (qdrant-edge, cosine, filtered by shop and kind)");
+            for n in points.into_iter().filter(|n| *n > 0) {
+                vectors::run(n, queries).await?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         BenchCommand::Agent {
             runs,
             turns,

@@ -1,0 +1,234 @@
+//! The embedded vector store: Qdrant's own engine (qdrant-edge) in-process,
+//! persisted in a folder of the data directory. Its API is synchronous, so every
+//! call runs on the blocking pool.
+
+use super::{Hit, Kind, Point, VectorError, VectorStore, payload, point_uuid};
+use async_trait::async_trait;
+use qdrant_edge::{
+    Condition, CountRequest, CreateIndex, DEFAULT_VECTOR_NAME, Distance, EdgeConfig, EdgeShard,
+    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, JsonPath, Match, MatchValue,
+    NamedQuery, PayloadFieldSchema, PayloadSchemaType, PointId, PointInsertOperations,
+    PointOperations, PointStruct, QueryEnum, SearchRequest, UpdateOperation, ValueVariants,
+    Vectors, WithPayloadInterface, WithVector,
+};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Vectors in an in-process Qdrant shard.
+#[derive(Clone)]
+pub struct EdgeStore {
+    shard: Arc<EdgeShard>,
+    dimensions: usize,
+}
+
+impl std::fmt::Debug for EdgeStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EdgeStore")
+            .field("dimensions", &self.dimensions)
+            .finish_non_exhaustive()
+    }
+}
+
+fn store_err(e: impl std::fmt::Display) -> VectorError {
+    VectorError::Store(e.to_string())
+}
+
+fn path(field: &str) -> Result<JsonPath, VectorError> {
+    field
+        .parse()
+        .map_err(|()| VectorError::Store(format!("invalid payload field {field:?}")))
+}
+
+fn keyword(field: &str, value: &str) -> Result<Condition, VectorError> {
+    Ok(Condition::Field(FieldCondition::new_match(
+        path(field)?,
+        Match::Value(MatchValue {
+            value: ValueVariants::String(value.to_string()),
+        }),
+    )))
+}
+
+fn scope(shop: &str, kind: Kind) -> Result<Filter, VectorError> {
+    Ok(Filter {
+        should: None,
+        min_should: None,
+        must: Some(vec![
+            keyword("shop", shop)?,
+            keyword("kind", kind.as_str())?,
+        ]),
+        must_not: None,
+    })
+}
+
+impl EdgeStore {
+    /// Opens (creating if needed) the store in `dir` for `dimensions`-d cosine vectors.
+    pub async fn open(dir: &Path, dimensions: usize) -> Result<Self, VectorError> {
+        let dir = dir.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            // qdrant-edge wants its folder to exist.
+            std::fs::create_dir_all(&dir).map_err(store_err)?;
+            let config = EdgeConfig {
+                vectors: HashMap::from([(
+                    DEFAULT_VECTOR_NAME.to_string(),
+                    EdgeVectorParams::builder(dimensions, Distance::Cosine).build(),
+                )]),
+                ..EdgeConfig::default()
+            };
+            let shard = EdgeShard::load(&dir, Some(config)).map_err(store_err)?;
+            for field in ["shop", "kind", "source_id"] {
+                shard
+                    .update(UpdateOperation::FieldIndexOperation(
+                        FieldIndexOperations::CreateIndex(CreateIndex {
+                            field_name: path(field)?,
+                            field_schema: Some(PayloadFieldSchema::FieldType(
+                                PayloadSchemaType::Keyword,
+                            )),
+                        }),
+                    ))
+                    .map_err(store_err)?;
+            }
+            Ok(Self {
+                shard: Arc::new(shard),
+                dimensions,
+            })
+        })
+        .await
+        .map_err(store_err)?
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&EdgeShard) -> Result<T, VectorError> + Send + 'static,
+    ) -> Result<T, VectorError> {
+        let shard = self.shard.clone();
+        tokio::task::spawn_blocking(move || f(&shard))
+            .await
+            .map_err(store_err)?
+    }
+
+    /// Builds the HNSW index and merges segments (Qdrant's optimizers), e.g. after a bulk load.
+    pub async fn optimize(&self) -> Result<(), VectorError> {
+        self.blocking(|s| s.optimize().map(|_| ()).map_err(store_err))
+            .await
+    }
+
+    /// Writes everything to disk.
+    pub async fn flush(&self) -> Result<(), VectorError> {
+        self.blocking(|s| {
+            s.flush();
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl VectorStore for EdgeStore {
+    async fn upsert(&self, points: Vec<Point>) -> Result<(), VectorError> {
+        if let Some(p) = points.iter().find(|p| p.vector.len() != self.dimensions) {
+            return Err(VectorError::Dimensions {
+                expected: self.dimensions,
+                got: p.vector.len(),
+            });
+        }
+        let structs = points
+            .iter()
+            .map(|p| {
+                let id = PointId::Uuid(point_uuid(&p.shop, p.kind, &p.source_id));
+                PointStruct::new(
+                    id,
+                    Vectors::from(p.vector.clone()),
+                    Value::Object(payload(p)),
+                )
+                .into()
+            })
+            .collect();
+        self.blocking(move |s| {
+            s.update(UpdateOperation::PointOperation(
+                PointOperations::UpsertPoints(PointInsertOperations::PointsList(structs)),
+            ))
+            .map_err(store_err)
+        })
+        .await
+    }
+
+    async fn delete(
+        &self,
+        shop: &str,
+        kind: Kind,
+        source_ids: &[String],
+    ) -> Result<(), VectorError> {
+        let ids: Vec<PointId> = source_ids
+            .iter()
+            .map(|id| PointId::Uuid(point_uuid(shop, kind, id)))
+            .collect();
+        self.blocking(move |s| {
+            s.update(UpdateOperation::PointOperation(
+                PointOperations::DeletePoints { ids },
+            ))
+            .map_err(store_err)
+        })
+        .await
+    }
+
+    async fn search(
+        &self,
+        shop: &str,
+        kind: Kind,
+        query: &[f32],
+        k: usize,
+    ) -> Result<Vec<Hit>, VectorError> {
+        if query.len() != self.dimensions {
+            return Err(VectorError::Dimensions {
+                expected: self.dimensions,
+                got: query.len(),
+            });
+        }
+        let request = SearchRequest {
+            query: QueryEnum::Nearest(NamedQuery {
+                query: query.to_vec().into(),
+                using: None,
+            }),
+            filter: Some(scope(shop, kind)?),
+            params: None,
+            limit: k,
+            offset: 0,
+            with_payload: Some(WithPayloadInterface::Bool(true)),
+            with_vector: Some(WithVector::Bool(false)),
+            score_threshold: None,
+        };
+        let found = self
+            .blocking(move |s| s.search(request).map_err(store_err))
+            .await?;
+        Ok(found
+            .into_iter()
+            .map(|p| {
+                let payload: Map<String, Value> = p
+                    .payload
+                    .map(|pl| pl.0.into_iter().collect())
+                    .unwrap_or_default();
+                let source_id = payload
+                    .get("source_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                Hit {
+                    source_id,
+                    score: p.score,
+                    payload,
+                }
+            })
+            .collect())
+    }
+
+    async fn count(&self, shop: &str, kind: Kind) -> Result<u64, VectorError> {
+        let request = CountRequest {
+            filter: Some(scope(shop, kind)?),
+            exact: true,
+        };
+        self.blocking(move |s| s.count(request).map(|n| n as u64).map_err(store_err))
+            .await
+    }
+}
