@@ -8,13 +8,16 @@ use qdrant_edge::{
     Condition, CountRequest, CreateIndex, DEFAULT_VECTOR_NAME, Distance, EdgeConfig, EdgeShard,
     EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, JsonPath, Match, MatchValue,
     NamedQuery, PayloadFieldSchema, PayloadSchemaType, PointId, PointInsertOperations,
-    PointOperations, PointStruct, QueryEnum, SearchRequest, UpdateOperation, ValueVariants,
-    Vectors, WithPayloadInterface, WithVector,
+    PointOperations, PointStruct, QueryEnum, SearchParams, SearchRequest, UpdateOperation,
+    ValueVariants, Vectors, WithPayloadInterface, WithVector,
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
+
+/// HNSW beam width at search time.
+const SEARCH_EF: usize = 256;
 
 /// Vectors in an in-process Qdrant shard.
 #[derive(Clone)]
@@ -192,7 +195,11 @@ impl VectorStore for EdgeStore {
                 using: None,
             }),
             filter: Some(scope(shop, kind)?),
-            params: None,
+            // A wider beam than the default: recall@10 above 0.95 with filters (see bench memory).
+            params: Some(SearchParams {
+                hnsw_ef: Some(SEARCH_EF.max(k)),
+                ..SearchParams::default()
+            }),
             limit: k,
             offset: 0,
             with_payload: Some(WithPayloadInterface::Bool(true)),

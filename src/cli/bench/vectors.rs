@@ -28,7 +28,8 @@ fn unit(mut v: Vec<f32>) -> Vec<f32> {
     v
 }
 
-/// Clustered points, like real embeddings (topics), not uniform noise.
+/// Clustered points, like real embeddings (topics, each with its spread), not uniform
+/// noise: 256 centres, every point its centre plus noise of about 0.6 of its length.
 fn synthetic(n: usize, rng: &mut Rng) -> Vec<Vec<f32>> {
     let centers: Vec<Vec<f32>> = (0..256)
         .map(|_| unit((0..DIM).map(|_| rng.next()).collect()))
@@ -36,7 +37,7 @@ fn synthetic(n: usize, rng: &mut Rng) -> Vec<Vec<f32>> {
     (0..n)
         .map(|i| {
             let c = &centers[i % centers.len()];
-            unit(c.iter().map(|x| x + 0.35 * rng.next()).collect())
+            unit(c.iter().map(|x| x + 0.05 * rng.next()).collect())
         })
         .collect()
 }
@@ -93,7 +94,7 @@ pub async fn run(n: usize, queries: usize) -> anyhow::Result<()> {
         let query = unit(
             vectors[(q * 7919) % n]
                 .iter()
-                .map(|x| x + 0.1 * rng.next())
+                .map(|x| x + 0.05 * rng.next())
                 .collect(),
         );
         let t = Instant::now();
@@ -131,6 +132,8 @@ pub async fn run(n: usize, queries: usize) -> anyhow::Result<()> {
         dir_size(&dir) as f64 / (1 << 20) as f64,
         peak_rss_mib().unwrap_or(0.0)
     );
+    // The shard flushes when dropped: close it before its folder goes.
+    drop(store);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
