@@ -6,24 +6,45 @@ use super::{Hit, Kind, Point, VectorError, VectorStore, payload, point_uuid};
 use async_trait::async_trait;
 use qdrant_edge::{
     Condition, CountRequest, CreateIndex, DEFAULT_VECTOR_NAME, Distance, EdgeConfig, EdgeShard,
-    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, JsonPath, Match, MatchValue,
-    NamedQuery, PayloadFieldSchema, PayloadSchemaType, PointId, PointInsertOperations,
-    PointOperations, PointStruct, QueryEnum, SearchParams, SearchRequest, UpdateOperation,
-    ValueVariants, Vectors, WithPayloadInterface, WithVector,
+    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, HnswIndexConfig, JsonPath,
+    Match, MatchValue, NamedQuery, PayloadFieldSchema, PayloadSchemaType, PointId,
+    PointInsertOperations, PointOperations, PointStruct, QueryEnum, SearchParams, SearchRequest,
+    UpdateOperation, ValueVariants, Vectors, WithPayloadInterface, WithVector,
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-/// HNSW beam width at search time.
-const SEARCH_EF: usize = 256;
+/// How the HNSW graph is built and searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    /// Links per node.
+    pub m: usize,
+    /// Beam width while building.
+    pub ef_construct: usize,
+    /// Beam width while searching.
+    pub ef: usize,
+}
+
+impl Default for Tuning {
+    /// Qdrant's build defaults with a wider search beam: recall@10 ≥ 0.95 under filters
+    /// on this project's benchmark (see `shopkeeper bench memory`).
+    fn default() -> Self {
+        Self {
+            m: 16,
+            ef_construct: 100,
+            ef: 256,
+        }
+    }
+}
 
 /// Vectors in an in-process Qdrant shard.
 #[derive(Clone)]
 pub struct EdgeStore {
     shard: Arc<EdgeShard>,
     dimensions: usize,
+    tuning: Tuning,
 }
 
 impl std::fmt::Debug for EdgeStore {
@@ -68,6 +89,15 @@ fn scope(shop: &str, kind: Kind) -> Result<Filter, VectorError> {
 impl EdgeStore {
     /// Opens (creating if needed) the store in `dir` for `dimensions`-d cosine vectors.
     pub async fn open(dir: &Path, dimensions: usize) -> Result<Self, VectorError> {
+        Self::open_tuned(dir, dimensions, Tuning::default()).await
+    }
+
+    /// `open`, with explicit HNSW settings (the build settings apply to a new store).
+    pub async fn open_tuned(
+        dir: &Path,
+        dimensions: usize,
+        tuning: Tuning,
+    ) -> Result<Self, VectorError> {
         let dir = dir.to_path_buf();
         tokio::task::spawn_blocking(move || {
             // qdrant-edge wants its folder to exist.
@@ -77,6 +107,11 @@ impl EdgeStore {
                     DEFAULT_VECTOR_NAME.to_string(),
                     EdgeVectorParams::builder(dimensions, Distance::Cosine).build(),
                 )]),
+                hnsw_config: HnswIndexConfig {
+                    m: tuning.m,
+                    ef_construct: tuning.ef_construct,
+                    ..HnswIndexConfig::default()
+                },
                 ..EdgeConfig::default()
             };
             let shard = EdgeShard::load(&dir, Some(config)).map_err(store_err)?;
@@ -95,6 +130,7 @@ impl EdgeStore {
             Ok(Self {
                 shard: Arc::new(shard),
                 dimensions,
+                tuning,
             })
         })
         .await
@@ -195,9 +231,8 @@ impl VectorStore for EdgeStore {
                 using: None,
             }),
             filter: Some(scope(shop, kind)?),
-            // A wider beam than the default: recall@10 above 0.95 with filters (see bench memory).
             params: Some(SearchParams {
-                hnsw_ef: Some(SEARCH_EF.max(k)),
+                hnsw_ef: Some(self.tuning.ef.max(k)),
                 ..SearchParams::default()
             }),
             limit: k,

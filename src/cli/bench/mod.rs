@@ -32,6 +32,15 @@ pub enum BenchCommand {
         /// Queries per size.
         #[arg(long, default_value_t = 200)]
         queries: usize,
+        /// HNSW links per node.
+        #[arg(long, default_value_t = 16)]
+        m: usize,
+        /// HNSW beam width while building.
+        #[arg(long, default_value_t = 100)]
+        ef_construct: usize,
+        /// HNSW beam width while searching.
+        #[arg(long, default_value_t = 256)]
+        ef: usize,
     },
     /// The agent loop's own overhead per tool-calling turn against a zero-latency scripted
     /// model, beside a bare async-openai loop; then many concurrent conversations.
@@ -58,13 +67,25 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
             sentences,
             points,
             queries,
+            m,
+            ef_construct,
+            ef,
         } => {
             if sentences > 0 {
                 memory::run(sentences).await?;
             }
             println!("embedded vector store (qdrant-edge, cosine, filtered by shop and kind)");
             for n in points.into_iter().filter(|n| *n > 0) {
-                vectors::run(n, queries).await?;
+                vectors::run(
+                    n,
+                    queries,
+                    shopkeeper_memory::vector::edge::Tuning {
+                        m,
+                        ef_construct,
+                        ef,
+                    },
+                )
+                .await?;
             }
             Ok(ExitCode::SUCCESS)
         }

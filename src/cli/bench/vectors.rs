@@ -3,7 +3,7 @@
 
 use super::peak_rss_mib;
 use super::store::{ms, pct};
-use shopkeeper_memory::vector::edge::EdgeStore;
+use shopkeeper_memory::vector::edge::{EdgeStore, Tuning};
 use shopkeeper_memory::vector::{Kind, Point, VectorStore};
 use std::collections::HashSet;
 use std::time::Instant;
@@ -57,12 +57,12 @@ fn dir_size(path: &std::path::Path) -> u64 {
 }
 
 /// Loads `n` points (half in the measured shop, the rest as filter noise), then measures.
-pub async fn run(n: usize, queries: usize) -> anyhow::Result<()> {
+pub async fn run(n: usize, queries: usize, tuning: Tuning) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("shopkeeper-vectors-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let vectors = synthetic(n, &mut rng);
-    let store = EdgeStore::open(&dir, DIM).await?;
+    let store = EdgeStore::open_tuned(&dir, DIM, tuning).await?;
     let started = Instant::now();
     for (chunk_no, chunk) in vectors.chunks(2000).enumerate() {
         let points = chunk
