@@ -33,13 +33,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         queries: usize,
         /// HNSW links per node.
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = 32)]
         m: usize,
         /// HNSW beam width while building.
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 200)]
         ef_construct: usize,
         /// HNSW beam width while searching.
-        #[arg(long, default_value_t = 256)]
+        #[arg(long, default_value_t = 512)]
         ef: usize,
     },
     /// The agent loop's own overhead per tool-calling turn against a zero-latency scripted

@@ -112,8 +112,11 @@ pub async fn run(n: usize, queries: usize, tuning: Tuning) -> anyhow::Result<()>
         recall += hits.iter().filter(|h| truth.contains(&h.source_id)).count() as f64 / 10.0;
     }
     println!(
-        "  {n} points ({} in the searched shop), {DIM}-d:",
-        n.div_ceil(2)
+        "  {n} points ({} in the searched shop), {DIM}-d, m={} ef_construct={} ef={}:",
+        n.div_ceil(2),
+        tuning.m,
+        tuning.ef_construct,
+        tuning.ef
     );
     println!(
         "    load {} + index build {} = {}",
