@@ -168,6 +168,11 @@ impl Agent {
         &self.approvals
     }
 
+    /// What the model is, e.g. `gpt-4o-mini at https://api.openai.com/v1`.
+    pub fn model(&self) -> String {
+        self.model.describe()
+    }
+
     /// The conversation store.
     pub fn db(&self) -> &AppDb {
         &self.db

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::json;
-use shopkeeper_memory::{AppDb, Backend, ConversationInfo, StoredRun, TEST_POSTGRES_ENV};
+use shopkeeper_memory::{AppDb, ConversationInfo, StoredRun, TEST_POSTGRES_ENV};
 
 async fn databases(dir: &tempfile::TempDir) -> Vec<AppDb> {
     let mut dbs = vec![
@@ -84,7 +84,6 @@ async fn checkpoints_keep_messages_in_order_and_the_latest_run_record() {
                 .unwrap()
                 .is_none()
         );
-        let _ = db.backend() == Backend::Postgres;
         db.close().await;
     }
 }

@@ -7,7 +7,7 @@ use shopkeeper_agent::config::{Config, HOW_TO_CONFIGURE};
 use shopkeeper_agent::listing_writer::ModelListingWriter;
 use shopkeeper_agent::llm::openai::OpenAiModel;
 use shopkeeper_agent::prompts::{Audience, Prompts};
-use shopkeeper_agent::{Agent, AgentSettings, Approvals, ChatModel, Decider, Silent};
+use shopkeeper_agent::{Agent, AgentSettings, Approvals, Decider, Silent};
 use shopkeeper_memory::{AppDb, DataDir};
 use shopkeeper_tools::catalog::ListingWriter;
 use shopkeeper_tools::{LocalStore, Registry, Role, Semantics, local_registry_with};
@@ -122,11 +122,9 @@ impl Ops {
 
     /// What the model is, if there is one.
     pub fn model(&self) -> String {
-        self.config
-            .openai_settings()
-            .and_then(|s| OpenAiModel::new(s).ok())
-            .map(|m| m.describe())
-            .unwrap_or_else(|| "no model".into())
+        self.agent
+            .as_ref()
+            .map_or_else(|| "no model".into(), Agent::model)
     }
 
     /// Expires overdue approvals, finishes interrupted executions, resumes runs whose
