@@ -52,6 +52,53 @@ pub struct Config {
     pub policy: Policy,
     /// The shop's staff: names, roles, and their ids on chat platforms.
     pub staff: Vec<StaffMember>,
+    /// Search memory: embeddings and the vector store.
+    pub memory: MemoryConfig,
+}
+
+/// Which embeddings compute vectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmbeddingsSource {
+    /// all-MiniLM-L6-v2 in-process (`shopkeeper models fetch` installs it).
+    Local,
+    /// The OpenAI-compatible `/embeddings` endpoint of `[llm]` (or `embeddings_base_url`).
+    Openai,
+}
+
+/// `[memory]`: how text becomes vectors and where vectors live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MemoryConfig {
+    /// `local` (default) or `openai` (`SHOPKEEPER_EMBEDDINGS`).
+    pub embeddings: EmbeddingsSource,
+    /// Model name for `openai` embeddings.
+    pub embedding_model: String,
+    /// Vector size of that model.
+    pub embedding_dimensions: usize,
+    /// Endpoint for `openai` embeddings; empty means the `[llm]` one.
+    pub embeddings_base_url: Option<String>,
+    /// A Qdrant server's gRPC URL (`QDRANT_URL`); empty means the embedded store
+    /// in the data directory.
+    pub qdrant_url: Option<String>,
+    /// The Qdrant server's API key (`QDRANT_API_KEY`).
+    pub qdrant_api_key: Option<String>,
+    /// Prefix of the Qdrant collection's name (the model's name is appended).
+    pub collection: String,
+}
+
+impl Default for MemoryConfig {
+    fn default() -> Self {
+        Self {
+            embeddings: EmbeddingsSource::Local,
+            embedding_model: "text-embedding-3-small".into(),
+            embedding_dimensions: 1536,
+            embeddings_base_url: None,
+            qdrant_url: None,
+            qdrant_api_key: None,
+            collection: "shopkeeper".into(),
+        }
+    }
 }
 
 /// A member of staff, as `[[staff]]` in `shopkeeper.toml`.
@@ -82,6 +129,7 @@ impl Default for Config {
             database_url: None,
             policy: Policy::default(),
             staff: Vec::new(),
+            memory: MemoryConfig::default(),
         }
     }
 }
@@ -194,6 +242,17 @@ impl Config {
         if let Some(v) = var("SHOPKEEPER_STORE_NAME") {
             self.store_name = v;
         }
+        match var("SHOPKEEPER_EMBEDDINGS").as_deref() {
+            Some("local") => self.memory.embeddings = EmbeddingsSource::Local,
+            Some("openai") => self.memory.embeddings = EmbeddingsSource::Openai,
+            _ => {}
+        }
+        if let Some(v) = var("QDRANT_URL") {
+            self.memory.qdrant_url = Some(v);
+        }
+        if let Some(v) = var("QDRANT_API_KEY") {
+            self.memory.qdrant_api_key = Some(v);
+        }
     }
 
     /// The model endpoint, or `None` when no LLM is configured (no key and no URL).
@@ -238,6 +297,9 @@ impl Config {
         }
         if let Some(url) = &shown.database_url {
             shown.database_url = Some(shopkeeper_memory::db::mask_password(url));
+        }
+        if let Some(key) = &shown.memory.qdrant_api_key {
+            shown.memory.qdrant_api_key = Some(mask(key));
         }
         toml::to_string_pretty(&shown)
             .unwrap_or_else(|e| format!("# cannot print the configuration: {e}\n"))

@@ -56,6 +56,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "approvals",
         include_str!("../migrations/0002_approvals.sql"),
     ),
+    (
+        3,
+        "profiles",
+        include_str!("../migrations/0003_profiles.sql"),
+    ),
 ];
 
 #[derive(Debug)]

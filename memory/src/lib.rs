@@ -8,6 +8,7 @@ pub mod crash;
 pub mod data_dir;
 pub mod db;
 pub mod embed;
+pub mod profiles;
 pub mod vector;
 
 pub use approvals::{Alongside, ApprovalRow, AuditRow, Decision, ExecutionRow, OutboxRow};

@@ -6,6 +6,7 @@ mod bench;
 mod chat;
 mod demo;
 mod models;
+mod recall;
 mod session;
 mod store;
 mod tool;
@@ -63,6 +64,13 @@ enum Command {
     /// The local embedding model: fetch it once, check it.
     #[command(subcommand)]
     Models(models::ModelsCommand),
+    /// Bring search memory up to date with the store: embed products and customers
+    /// that changed since the last sync, drop what is gone, link customer profiles.
+    Sync {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List and call tools.
     #[command(subcommand)]
     Tool(tool::ToolCommand),
@@ -130,6 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo => demo::run().await,
         Command::Models(cmd) => models::run(cmd).await,
+        Command::Sync { json } => recall::run(config, json).await,
         Command::Tool(cmd) => tool::run(config, cmd).await,
         Command::Approvals(cmd) => approvals::run(config, cmd).await,
         Command::Audit { json } => approvals::audit(config, json).await,

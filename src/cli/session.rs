@@ -8,8 +8,10 @@ use shopkeeper_agent::listing_writer::ModelListingWriter;
 use shopkeeper_agent::llm::openai::OpenAiModel;
 use shopkeeper_agent::prompts::{Audience, Prompts};
 use shopkeeper_agent::{Agent, AgentSettings, Approvals, Decider, Silent};
+use shopkeeper_memory::profiles::Profiles;
 use shopkeeper_memory::{AppDb, DataDir};
 use shopkeeper_tools::catalog::ListingWriter;
+use shopkeeper_tools::recall::Recall;
 use shopkeeper_tools::{LocalStore, Registry, Role, Semantics, local_registry_with};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -36,6 +38,8 @@ pub struct Ops {
     pub approvals: Approvals,
     /// The agent, when a model is configured.
     pub agent: Option<Agent>,
+    /// Search memory and customer profiles.
+    pub recall: Recall,
     store: LocalStore,
 }
 
@@ -68,15 +72,24 @@ impl Ops {
                 config.store_name.clone(),
             )) as Arc<dyn ListingWriter>
         });
-        let registry = Arc::new(local_registry_with(
-            store.clone(),
-            config.policy.clone(),
-            writer,
-        )?);
         let db = match &config.database_url {
             Some(url) => AppDb::connect(url).await?,
             None => AppDb::open_in(&dir).await?,
         };
+        let recall = Recall::new(
+            config.store_name.clone(),
+            Profiles::new(db.clone()),
+            super::recall::opener(&config, &dir),
+        );
+        let mut registry = local_registry_with(store.clone(), config.policy.clone(), writer)?;
+        let shared = Arc::new(store.clone());
+        shopkeeper_tools::recall::tools::register(
+            &mut registry,
+            recall.clone(),
+            shared.clone(),
+            shared,
+        )?;
+        let registry = Arc::new(registry);
         let approvals = Approvals::new(db.clone(), registry.clone());
         let agent = match model {
             Some(model) => {
@@ -103,6 +116,7 @@ impl Ops {
             registry,
             approvals,
             agent,
+            recall,
             store,
         };
         ops.recover().await?;
@@ -153,6 +167,11 @@ impl Ops {
                 Ok(Decider::terminal(Some(&member.name), member.role))
             }
         }
+    }
+
+    /// The built-in store.
+    pub fn store(&self) -> &LocalStore {
+        &self.store
     }
 
     /// Closes the store and the database.

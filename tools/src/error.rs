@@ -39,6 +39,9 @@ pub enum ToolError {
     /// The application database (approvals, ledger) failed.
     #[error("approval records unavailable: {0}")]
     Records(#[from] shopkeeper_memory::DbError),
+    /// The memory (embedding model or vector store) cannot be used.
+    #[error("memory unavailable: {0}")]
+    Memory(String),
     /// A tool is defined wrongly (a bug in Shopkeeper, not in the call).
     #[error("tool definition error: {0}")]
     Definition(String),
@@ -61,6 +64,7 @@ impl ToolError {
             Self::Commerce(CommerceError::NotFound { .. }) => "not_found",
             Self::Commerce(CommerceError::Rejected(_)) => "rejected",
             Self::Commerce(CommerceError::Unavailable(_)) | Self::Records(_) => "unavailable",
+            Self::Memory(_) => "memory_unavailable",
             Self::NeedsApproval { .. } => "needs_approval",
             Self::NotAllowed(_) => "not_allowed",
             Self::Commerce(CommerceError::Corrupt(_)) | Self::Definition(_) => "internal",
@@ -77,6 +81,9 @@ impl ToolError {
             "unavailable" => "the store is unavailable; try again later",
             "needs_approval" => "a human must approve this; tell the user it awaits approval",
             "not_allowed" => "the shop's policy does not allow this; explain why to the user",
+            "memory_unavailable" => {
+                "search memory is not set up; use the lookup tools by id or email instead"
+            }
             _ => "this is a bug in Shopkeeper; report it",
         }
     }

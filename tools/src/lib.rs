@@ -11,6 +11,7 @@ pub mod error;
 pub mod helpdesk;
 pub mod ledger;
 pub mod policy;
+pub mod recall;
 pub mod registry;
 pub mod retail;
 pub mod schema;

@@ -2,43 +2,23 @@
 //! persisted in a folder of the data directory. Its API is synchronous, so every
 //! call runs on the blocking pool.
 
-use super::{Hit, Kind, Point, VectorError, VectorStore, payload, point_uuid};
+pub use super::Tuning;
+use super::{
+    CONTENT_HASH, Condition as Where, Hit, Kind, Point, VectorError, VectorStore, payload,
+    point_uuid,
+};
 use async_trait::async_trait;
 use qdrant_edge::{
     Condition, CountRequest, CreateIndex, DEFAULT_VECTOR_NAME, Distance, EdgeConfig, EdgeShard,
     EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, HnswIndexConfig, JsonPath,
     Match, MatchValue, NamedQuery, PayloadFieldSchema, PayloadSchemaType, PointId,
-    PointInsertOperations, PointOperations, PointStruct, QueryEnum, SearchParams, SearchRequest,
-    UpdateOperation, ValueVariants, Vectors, WithPayloadInterface, WithVector,
+    PointInsertOperations, PointOperations, PointStruct, QueryEnum, ScrollRequest, SearchParams,
+    SearchRequest, UpdateOperation, ValueVariants, Vectors, WithPayloadInterface, WithVector,
 };
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-
-/// How the HNSW graph is built and searched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tuning {
-    /// Links per node.
-    pub m: usize,
-    /// Beam width while building.
-    pub ef_construct: usize,
-    /// Beam width while searching.
-    pub ef: usize,
-}
-
-impl Default for Tuning {
-    /// Denser than Qdrant's defaults (16/100): on `shopkeeper bench memory` (100k clustered
-    /// 384-d points, half filtered out) these reach recall@10 0.976 at p99 3.1 ms, where the
-    /// defaults with ef 256 reach 0.83.
-    fn default() -> Self {
-        Self {
-            m: 32,
-            ef_construct: 200,
-            ef: 512,
-        }
-    }
-}
 
 /// Vectors in an in-process Qdrant shard.
 #[derive(Clone)]
@@ -75,16 +55,37 @@ fn keyword(field: &str, value: &str) -> Result<Condition, VectorError> {
     )))
 }
 
-fn scope(shop: &str, kind: Kind) -> Result<Filter, VectorError> {
+/// One of our conditions as Qdrant's: built from Qdrant's REST form, which keeps the
+/// engine's float wrapper types out of our code.
+fn condition(c: &Where) -> Result<Condition, VectorError> {
+    let rest = match c {
+        Where::Keyword { field, value } => json!({"key": field, "match": {"value": value}}),
+        Where::Flag { field, value } => json!({"key": field, "match": {"value": value}}),
+        Where::AnyOf { field, values } => json!({"key": field, "match": {"any": values}}),
+        Where::Range { field, gte, lte } => {
+            json!({"key": field, "range": {"gte": gte, "lte": lte}})
+        }
+    };
+    serde_json::from_value(rest).map_err(|e| VectorError::Store(format!("condition {c:?}: {e}")))
+}
+
+fn scope(shop: &str, kind: Kind, extra: &[Where]) -> Result<Filter, VectorError> {
+    let mut must = vec![keyword("shop", shop)?, keyword("kind", kind.as_str())?];
+    for c in extra {
+        must.push(condition(c)?);
+    }
     Ok(Filter {
         should: None,
         min_should: None,
-        must: Some(vec![
-            keyword("shop", shop)?,
-            keyword("kind", kind.as_str())?,
-        ]),
+        must: Some(must),
         must_not: None,
     })
+}
+
+fn payload_map(payload: Option<qdrant_edge::Payload>) -> Map<String, Value> {
+    payload
+        .map(|pl| pl.0.into_iter().collect())
+        .unwrap_or_default()
 }
 
 impl EdgeStore {
@@ -213,12 +214,13 @@ impl VectorStore for EdgeStore {
         .await
     }
 
-    async fn search(
+    async fn search_where(
         &self,
         shop: &str,
         kind: Kind,
         query: &[f32],
         k: usize,
+        conditions: &[Where],
     ) -> Result<Vec<Hit>, VectorError> {
         if query.len() != self.dimensions {
             return Err(VectorError::Dimensions {
@@ -231,7 +233,7 @@ impl VectorStore for EdgeStore {
                 query: query.to_vec().into(),
                 using: None,
             }),
-            filter: Some(scope(shop, kind)?),
+            filter: Some(scope(shop, kind, conditions)?),
             params: Some(SearchParams {
                 hnsw_ef: Some(self.tuning.ef.max(k)),
                 ..SearchParams::default()
@@ -248,10 +250,7 @@ impl VectorStore for EdgeStore {
         Ok(found
             .into_iter()
             .map(|p| {
-                let payload: Map<String, Value> = p
-                    .payload
-                    .map(|pl| pl.0.into_iter().collect())
-                    .unwrap_or_default();
+                let payload = payload_map(p.payload);
                 let source_id = payload
                     .get("source_id")
                     .and_then(Value::as_str)
@@ -268,10 +267,47 @@ impl VectorStore for EdgeStore {
 
     async fn count(&self, shop: &str, kind: Kind) -> Result<u64, VectorError> {
         let request = CountRequest {
-            filter: Some(scope(shop, kind)?),
+            filter: Some(scope(shop, kind, &[])?),
             exact: true,
         };
         self.blocking(move |s| s.count(request).map(|n| n as u64).map_err(store_err))
             .await
+    }
+
+    async fn content_hashes(
+        &self,
+        shop: &str,
+        kind: Kind,
+    ) -> Result<HashMap<String, String>, VectorError> {
+        let filter = scope(shop, kind, &[])?;
+        self.blocking(move |s| {
+            let mut hashes = HashMap::new();
+            let mut offset = None;
+            loop {
+                let (records, next) = s
+                    .scroll(ScrollRequest {
+                        offset,
+                        limit: Some(1000),
+                        filter: Some(filter.clone()),
+                        with_payload: Some(WithPayloadInterface::Bool(true)),
+                        with_vector: WithVector::Bool(false),
+                        order_by: None,
+                    })
+                    .map_err(store_err)?;
+                for record in records {
+                    let payload = payload_map(record.payload);
+                    if let (Some(Value::String(id)), Some(Value::String(hash))) =
+                        (payload.get("source_id"), payload.get(CONTENT_HASH))
+                    {
+                        hashes.insert(id.clone(), hash.clone());
+                    }
+                }
+                match next {
+                    Some(n) => offset = Some(n),
+                    None => return Ok(hashes),
+                }
+            }
+        })
+        .await
     }
 }

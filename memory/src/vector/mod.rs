@@ -3,10 +3,13 @@
 
 #[cfg(feature = "embedded-vectors")]
 pub mod edge;
+#[cfg(feature = "qdrant-server")]
+pub mod server;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// What a point stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -60,6 +63,68 @@ pub struct Hit {
     pub payload: Map<String, Value>,
 }
 
+/// The payload field holding the hash of the content a point was embedded from.
+pub const CONTENT_HASH: &str = "content_hash";
+
+/// A condition on a payload field, beyond the shop and kind every search filters on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// The field equals this string.
+    Keyword {
+        /// The payload field.
+        field: String,
+        /// The value it must have.
+        value: String,
+    },
+    /// The field is this boolean.
+    Flag {
+        /// The payload field.
+        field: String,
+        /// The value it must have.
+        value: bool,
+    },
+    /// The field (a string or a list of strings) holds at least one of these values.
+    AnyOf {
+        /// The payload field.
+        field: String,
+        /// The values, any of which matches.
+        values: Vec<String>,
+    },
+    /// The field is a number within these bounds (inclusive).
+    Range {
+        /// The payload field.
+        field: String,
+        /// Lower bound, if any.
+        gte: Option<f64>,
+        /// Upper bound, if any.
+        lte: Option<f64>,
+    },
+}
+
+/// How the HNSW graph is built and searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    /// Links per node.
+    pub m: usize,
+    /// Beam width while building.
+    pub ef_construct: usize,
+    /// Beam width while searching.
+    pub ef: usize,
+}
+
+impl Default for Tuning {
+    /// Denser than Qdrant's defaults (16/100): on `shopkeeper bench memory` (100k clustered
+    /// 384-d points, half filtered out) these reach recall@10 0.976 at p99 3.1 ms, where the
+    /// defaults with ef 256 reach 0.83.
+    fn default() -> Self {
+        Self {
+            m: 32,
+            ef_construct: 200,
+            ef: 512,
+        }
+    }
+}
+
 /// Why the vector store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum VectorError {
@@ -88,6 +153,15 @@ pub trait VectorStore: Send + Sync {
         kind: Kind,
         source_ids: &[String],
     ) -> Result<(), VectorError>;
+    /// The `k` nearest points of `shop` and `kind` to `query` meeting every condition, best first.
+    async fn search_where(
+        &self,
+        shop: &str,
+        kind: Kind,
+        query: &[f32],
+        k: usize,
+        conditions: &[Condition],
+    ) -> Result<Vec<Hit>, VectorError>;
     /// The `k` nearest points of `shop` and `kind` to `query`, best first.
     async fn search(
         &self,
@@ -95,9 +169,18 @@ pub trait VectorStore: Send + Sync {
         kind: Kind,
         query: &[f32],
         k: usize,
-    ) -> Result<Vec<Hit>, VectorError>;
+    ) -> Result<Vec<Hit>, VectorError> {
+        self.search_where(shop, kind, query, k, &[]).await
+    }
     /// How many points `shop` holds of `kind`.
     async fn count(&self, shop: &str, kind: Kind) -> Result<u64, VectorError>;
+    /// Source id -> content hash (the payload's `content_hash`) of every point of `shop` and
+    /// `kind`: what an incremental sync compares against.
+    async fn content_hashes(
+        &self,
+        shop: &str,
+        kind: Kind,
+    ) -> Result<HashMap<String, String>, VectorError>;
 }
 
 /// A stable UUID for (shop, kind, source id): the same record always lands on the same point.

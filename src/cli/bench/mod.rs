@@ -1,8 +1,10 @@
 //! `shopkeeper bench`: figures measured on this machine.
 
 mod agent;
+#[cfg(feature = "local-embeddings")]
 mod memory;
 mod store;
+#[cfg(feature = "embedded-vectors")]
 mod vectors;
 
 use clap::Subcommand;
@@ -41,6 +43,10 @@ pub enum BenchCommand {
         /// HNSW beam width while searching.
         #[arg(long, default_value_t = 512)]
         ef: usize,
+        /// Synthetic distributions to measure, comma-separated: `clusters` (flat clouds,
+        /// the hard case) and `topics` (nested, like sentence embeddings).
+        #[arg(long, value_delimiter = ',', default_value = "clusters,topics")]
+        data: Vec<BenchData>,
     },
     /// The agent loop's own overhead per tool-calling turn against a zero-latency scripted
     /// model, beside a bare async-openai loop; then many concurrent conversations.
@@ -60,6 +66,15 @@ pub enum BenchCommand {
     },
 }
 
+/// Synthetic vector distributions for `bench memory --data`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchData {
+    /// 256 centres, isotropic noise around each: the hard case for a graph index.
+    Clusters,
+    /// Topics with subtopics: nested neighbourhoods, like sentence embeddings.
+    Topics,
+}
+
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         BenchCommand::Store { tasks, calls } => store::run(&tasks, calls).await,
@@ -70,23 +85,33 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
             m,
             ef_construct,
             ef,
+            data,
         } => {
             if sentences > 0 {
+                #[cfg(feature = "local-embeddings")]
                 memory::run(sentences).await?;
+                #[cfg(not(feature = "local-embeddings"))]
+                println!("embedding throughput: skipped (built without `local-embeddings`)");
             }
-            println!("embedded vector store (qdrant-edge, cosine, filtered by shop and kind)");
-            for n in points.into_iter().filter(|n| *n > 0) {
-                vectors::run(
-                    n,
-                    queries,
-                    shopkeeper_memory::vector::edge::Tuning {
-                        m,
-                        ef_construct,
-                        ef,
-                    },
-                )
-                .await?;
+            let tuning = shopkeeper_memory::vector::Tuning {
+                m,
+                ef_construct,
+                ef,
+            };
+            #[cfg(feature = "embedded-vectors")]
+            {
+                println!("embedded vector store (qdrant-edge, cosine, filtered by shop and kind)");
+                for n in points.into_iter().filter(|n| *n > 0) {
+                    for d in &data {
+                        vectors::run(n, queries, tuning, *d).await?;
+                    }
+                }
             }
+            #[cfg(not(feature = "embedded-vectors"))]
+            println!(
+                "vector store figures for {points:?} {data:?} points ({queries} queries, {tuning:?}): \
+                 skipped (built without `embedded-vectors`)"
+            );
             Ok(ExitCode::SUCCESS)
         }
         BenchCommand::Agent {

@@ -1,8 +1,8 @@
 //! The embedded vector store at scale: synthetic 384-d points, filtered top-10
 //! latency and recall against exact search, build time, disk and memory.
 
-use super::peak_rss_mib;
 use super::store::{ms, pct};
+use super::{BenchData, peak_rss_mib};
 use shopkeeper_memory::vector::edge::{EdgeStore, Tuning};
 use shopkeeper_memory::vector::{Kind, Point, VectorStore};
 use std::collections::HashSet;
@@ -42,6 +42,34 @@ fn synthetic(n: usize, rng: &mut Rng) -> Vec<Vec<f32>> {
         .collect()
 }
 
+/// Multi-scale structure, as sentence embeddings have: 256 topics, each with 64
+/// subtopics (offsets of about half the topic's length), each point its subtopic plus
+/// noise of about a fifth of its length. Neighbourhoods are nested, not one flat
+/// cloud per centre as in `synthetic`.
+fn topical(n: usize, rng: &mut Rng) -> Vec<Vec<f32>> {
+    let topics: Vec<Vec<f32>> = (0..256)
+        .map(|_| unit((0..DIM).map(|_| rng.next()).collect()))
+        .collect();
+    let subtopics: Vec<Vec<f32>> = (0..256 * 64)
+        .map(|s| {
+            let offset = unit((0..DIM).map(|_| rng.next()).collect());
+            unit(
+                topics[s % 256]
+                    .iter()
+                    .zip(offset)
+                    .map(|(t, o)| t + 0.5 * o)
+                    .collect(),
+            )
+        })
+        .collect();
+    (0..n)
+        .map(|i| {
+            let c = &subtopics[i % subtopics.len()];
+            unit(c.iter().map(|x| x + 0.017 * rng.next()).collect())
+        })
+        .collect()
+}
+
 fn dir_size(path: &std::path::Path) -> u64 {
     std::fs::read_dir(path)
         .map(|rd| {
@@ -57,11 +85,14 @@ fn dir_size(path: &std::path::Path) -> u64 {
 }
 
 /// Loads `n` points (half in the measured shop, the rest as filter noise), then measures.
-pub async fn run(n: usize, queries: usize, tuning: Tuning) -> anyhow::Result<()> {
+pub async fn run(n: usize, queries: usize, tuning: Tuning, data: BenchData) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("shopkeeper-vectors-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let vectors = synthetic(n, &mut rng);
+    let vectors = match data {
+        BenchData::Clusters => synthetic(n, &mut rng),
+        BenchData::Topics => topical(n, &mut rng),
+    };
     let store = EdgeStore::open_tuned(&dir, DIM, tuning).await?;
     let started = Instant::now();
     for (chunk_no, chunk) in vectors.chunks(2000).enumerate() {
@@ -91,10 +122,15 @@ pub async fn run(n: usize, queries: usize, tuning: Tuning) -> anyhow::Result<()>
     let mut latencies = Vec::with_capacity(queries);
     let mut recall = 0.0;
     for q in 0..queries {
+        // A query near a stored point, as far from it as points are from their centre.
+        let spread = match data {
+            BenchData::Clusters => 0.05,
+            BenchData::Topics => 0.017,
+        };
         let query = unit(
             vectors[(q * 7919) % n]
                 .iter()
-                .map(|x| x + 0.05 * rng.next())
+                .map(|x| x + spread * rng.next())
                 .collect(),
         );
         let t = Instant::now();
@@ -112,7 +148,7 @@ pub async fn run(n: usize, queries: usize, tuning: Tuning) -> anyhow::Result<()>
         recall += hits.iter().filter(|h| truth.contains(&h.source_id)).count() as f64 / 10.0;
     }
     println!(
-        "  {n} points ({} in the searched shop), {DIM}-d, m={} ef_construct={} ef={}:",
+        "  {n} {data:?} points ({} in the searched shop), {DIM}-d, m={} ef_construct={} ef={}:",
         n.div_ceil(2),
         tuning.m,
         tuning.ef_construct,

@@ -78,6 +78,12 @@ pub trait Commerce: Send + Sync {
         last_name: &str,
         zip: &str,
     ) -> Result<String, CommerceError>;
+    /// Every product, in id order (for indexing).
+    async fn products(&self) -> Result<Vec<Product>, CommerceError>;
+    /// Every customer, in id order (for indexing and profiles).
+    async fn users(&self) -> Result<Vec<User>, CommerceError>;
+    /// Every order, in id order (for customers' order summaries and timelines).
+    async fn orders(&self) -> Result<Vec<Order>, CommerceError>;
     /// Every product's name mapped to its id.
     async fn product_types(&self) -> Result<BTreeMap<String, String>, CommerceError>;
 

@@ -230,6 +230,18 @@ impl Commerce for LocalStore {
         records::find_user_by_name_zip(&mut *self.conn().await?, first_name, last_name, zip).await
     }
 
+    async fn products(&self) -> Result<Vec<Product>, CommerceError> {
+        records::all_products(&mut *self.conn().await?).await
+    }
+
+    async fn users(&self) -> Result<Vec<User>, CommerceError> {
+        records::all_users(&mut *self.conn().await?).await
+    }
+
+    async fn orders(&self) -> Result<Vec<Order>, CommerceError> {
+        records::all_orders(&mut *self.conn().await?).await
+    }
+
     async fn product_types(&self) -> Result<BTreeMap<String, String>, CommerceError> {
         records::product_types(&mut *self.conn().await?).await
     }

@@ -142,6 +142,51 @@ pub(super) async fn product_types(
     Ok(rows.into_iter().collect())
 }
 
+/// Every record of a table, decoded, in id order.
+async fn load_all<T: DeserializeOwned>(
+    conn: &mut SqliteConnection,
+    sql: &'static str,
+    what: &'static str,
+) -> Result<Vec<T>, CommerceError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(sql)
+        .fetch_all(conn)
+        .await
+        .map_err(unavailable)?;
+    rows.iter().map(|(id, doc)| decode(what, id, doc)).collect()
+}
+
+/// Every product, in id order.
+pub(super) async fn all_products(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<Product>, CommerceError> {
+    load_all(
+        conn,
+        "SELECT product_id, doc FROM products ORDER BY product_id",
+        "product",
+    )
+    .await
+}
+
+/// Every customer, in id order.
+pub(super) async fn all_users(conn: &mut SqliteConnection) -> Result<Vec<User>, CommerceError> {
+    load_all(
+        conn,
+        "SELECT user_id, doc FROM users ORDER BY user_id",
+        "user",
+    )
+    .await
+}
+
+/// Every order, in id order.
+pub(super) async fn all_orders(conn: &mut SqliteConnection) -> Result<Vec<Order>, CommerceError> {
+    load_all(
+        conn,
+        "SELECT order_id, doc FROM orders ORDER BY order_id",
+        "order",
+    )
+    .await
+}
+
 /// Inserts or replaces a product and its item index.
 pub(super) async fn save_product(
     conn: &mut SqliteConnection,

@@ -1,0 +1,198 @@
+//! Search memory from configuration: which embedder, which vector store, and
+//! `shopkeeper sync`, which brings it up to date with the store.
+
+use super::session::Ops;
+use shopkeeper_agent::config::{Config, EmbeddingsSource};
+use shopkeeper_memory::DataDir;
+use shopkeeper_memory::embed::Embedder;
+use shopkeeper_memory::embed::models::{self, MINILM};
+use shopkeeper_memory::embed::openai::OpenAiEmbedder;
+use shopkeeper_memory::vector::VectorStore;
+use shopkeeper_tools::recall::sync::{SyncProgress, SyncReport, sync};
+use shopkeeper_tools::recall::{Backends, Opener};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A folder or collection name for a model: letters, digits, '-' and '_' only.
+fn slug(model: &str) -> String {
+    model
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+async fn embedder(config: &Config, dir: &DataDir) -> Result<Arc<dyn Embedder>, String> {
+    match config.memory.embeddings {
+        EmbeddingsSource::Local => local_embedder(&models::model_dir(dir, &MINILM)).await,
+        EmbeddingsSource::Openai => {
+            let base = config
+                .memory
+                .embeddings_base_url
+                .clone()
+                .or_else(|| config.llm.base_url.clone())
+                .unwrap_or_else(|| "https://api.openai.com/v1".into());
+            let key = config.llm.api_key.clone().unwrap_or_default();
+            let e = OpenAiEmbedder::new(
+                &base,
+                &key,
+                &config.memory.embedding_model,
+                config.memory.embedding_dimensions,
+                Duration::from_secs(config.llm.timeout_secs.max(1)),
+            )
+            .map_err(|e| e.to_string())?;
+            Ok(Arc::new(e))
+        }
+    }
+}
+
+#[cfg(feature = "local-embeddings")]
+async fn local_embedder(model_dir: &Path) -> Result<Arc<dyn Embedder>, String> {
+    let dir = model_dir.to_path_buf();
+    // Loading reads and checks ~90 MB: off the async runtime.
+    tokio::task::spawn_blocking(move || shopkeeper_memory::embed::minilm::MiniLm::load(&dir))
+        .await
+        .map_err(|e| e.to_string())?
+        .map(|m| Arc::new(m) as Arc<dyn Embedder>)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "local-embeddings"))]
+async fn local_embedder(_: &Path) -> Result<Arc<dyn Embedder>, String> {
+    Err(
+        "this build has no local embedding model (feature `local-embeddings`); \
+         set [memory] embeddings = \"openai\""
+            .into(),
+    )
+}
+
+async fn vectors(
+    config: &Config,
+    dir: &DataDir,
+    model: &str,
+    dimensions: usize,
+) -> Result<Arc<dyn VectorStore>, String> {
+    if let Some(url) = &config.memory.qdrant_url {
+        return server_store(config, url, model, dimensions).await;
+    }
+    embedded_store(&dir.root().join("vectors").join(slug(model)), dimensions).await
+}
+
+#[cfg(feature = "qdrant-server")]
+async fn server_store(
+    config: &Config,
+    url: &str,
+    model: &str,
+    dimensions: usize,
+) -> Result<Arc<dyn VectorStore>, String> {
+    let collection = format!("{}_{}", config.memory.collection, slug(model));
+    shopkeeper_memory::vector::server::ServerStore::connect(
+        url,
+        config.memory.qdrant_api_key.clone(),
+        &collection,
+        dimensions,
+    )
+    .await
+    .map(|s| Arc::new(s) as Arc<dyn VectorStore>)
+    .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "qdrant-server"))]
+async fn server_store(
+    _: &Config,
+    _: &str,
+    _: &str,
+    _: usize,
+) -> Result<Arc<dyn VectorStore>, String> {
+    Err("this build has no Qdrant server backend (feature `qdrant-server`)".into())
+}
+
+#[cfg(feature = "embedded-vectors")]
+async fn embedded_store(path: &Path, dimensions: usize) -> Result<Arc<dyn VectorStore>, String> {
+    shopkeeper_memory::vector::edge::EdgeStore::open(path, dimensions)
+        .await
+        .map(|s| Arc::new(s) as Arc<dyn VectorStore>)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "embedded-vectors"))]
+async fn embedded_store(_: &Path, _: usize) -> Result<Arc<dyn VectorStore>, String> {
+    Err(
+        "this build has no embedded vector store (feature `embedded-vectors`); \
+         set [memory] qdrant_url"
+            .into(),
+    )
+}
+
+/// Opens the configured embedder and vector store when memory is first used.
+pub fn opener(config: &Config, dir: &DataDir) -> Opener {
+    let (config, root): (Config, PathBuf) = (config.clone(), dir.root().to_path_buf());
+    Arc::new(move || {
+        let (config, dir) = (config.clone(), DataDir::at(root.clone()));
+        Box::pin(async move {
+            let embedder = embedder(&config, &dir).await?;
+            let vectors = vectors(&config, &dir, embedder.model(), embedder.dimensions()).await?;
+            Ok(Backends { embedder, vectors })
+        })
+    })
+}
+
+fn print_report(report: &SyncReport) {
+    for (what, r) in [
+        ("products", &report.products),
+        ("customers", &report.customers),
+    ] {
+        println!(
+            "{what}: {} in store, {} added, {} updated, {} removed, {} unchanged",
+            r.total, r.added, r.updated, r.removed, r.unchanged
+        );
+    }
+    println!(
+        "profiles: {} created, {} merged",
+        report.profiles_created, report.profiles_merged
+    );
+}
+
+/// `shopkeeper sync [--json]`.
+pub async fn run(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    let ops = Ops::open(config).await?;
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut on_progress = |p: SyncProgress| match p {
+        SyncProgress::Start { kind, total } => {
+            let b = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{msg:>10} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
+            ) {
+                b.set_style(style.progress_chars("=> "));
+            }
+            b.set_message(format!("{}s", kind.as_str()));
+            bar = Some(b);
+        }
+        SyncProgress::Advance { done } => {
+            if let Some(b) = &bar {
+                b.inc(done);
+            }
+        }
+        SyncProgress::Finish => {
+            if let Some(b) = bar.take() {
+                b.finish_and_clear();
+            }
+        }
+    };
+    let result = sync(ops.store(), &ops.recall, &mut on_progress).await;
+    ops.close().await;
+    let report = result?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(ExitCode::SUCCESS)
+}
