@@ -44,13 +44,28 @@ fn text(b: &[u8]) -> String {
 #[test]
 fn without_a_model_ask_says_how_to_configure_one() {
     let home = tempfile::tempdir().unwrap();
-    let out = shopkeeper(home.path(), None, &["ask", "hello"], "");
+    // No language model, and no embedding model for the offline router either.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shopkeeper"));
+    let out = cmd
+        .args(["ask", "hello"])
+        .current_dir(home.path())
+        .env("SHOPKEEPER_HOME", home.path())
+        .env("SHOPKEEPER_MODEL_DIR", home.path().join("no-model"))
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("SHOPKEEPER_MODEL")
+        .env_remove("SHOPKEEPER_ROUTER")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
         err.contains("OPENAI_API_KEY") && err.contains("OPENAI_BASE_URL=http://localhost:11434/v1"),
         "{err}"
     );
+    assert!(err.contains("models fetch"), "{err}");
+
     assert!(!err.contains("panicked"));
 }
 

@@ -180,6 +180,23 @@ pub struct AgentConfig {
     pub tool_concurrency: usize,
     /// Folder whose templates override the shipped prompts.
     pub prompts_dir: Option<PathBuf>,
+    /// The offline router: `auto` (answers when no LLM is configured), `first` (answers what
+    /// it is confident about, the LLM the rest) or `off` (`SHOPKEEPER_ROUTER`).
+    pub router: RouterMode,
+    /// Least similarity for the router to answer (0 to 1).
+    pub router_threshold: f32,
+}
+
+/// When the offline router answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouterMode {
+    /// Only when no language model is configured.
+    Auto,
+    /// Before the language model, for the requests it is confident about.
+    First,
+    /// Never.
+    Off,
 }
 
 impl Default for AgentConfig {
@@ -189,6 +206,8 @@ impl Default for AgentConfig {
             tool_timeout_secs: 30,
             tool_concurrency: 4,
             prompts_dir: None,
+            router: RouterMode::Auto,
+            router_threshold: crate::router::RouterSettings::default().threshold,
         }
     }
 }
@@ -241,6 +260,12 @@ impl Config {
         }
         if let Some(v) = var("SHOPKEEPER_STORE_NAME") {
             self.store_name = v;
+        }
+        match var("SHOPKEEPER_ROUTER").as_deref() {
+            Some("auto") => self.agent.router = RouterMode::Auto,
+            Some("first") => self.agent.router = RouterMode::First,
+            Some("off") => self.agent.router = RouterMode::Off,
+            _ => {}
         }
         match var("SHOPKEEPER_EMBEDDINGS").as_deref() {
             Some("local") => self.memory.embeddings = EmbeddingsSource::Local,

@@ -9,6 +9,7 @@ pub mod listing_writer;
 pub mod llm;
 pub mod message;
 pub mod prompts;
+pub mod router;
 pub mod run;
 
 pub use approvals::{Approvals, Decided, Decider};

@@ -24,6 +24,7 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../prompts/ticket_reply.md.j2"),
     ),
     ("listing.md.j2", include_str!("../../prompts/listing.md.j2")),
+    ("router.md.j2", include_str!("../../prompts/router.md.j2")),
 ];
 
 /// Why a prompt cannot be rendered.
@@ -99,6 +100,11 @@ impl Prompts {
     /// The system prompt for writing product listings.
     pub fn listing(&self, store_name: &str) -> Result<String, PromptError> {
         self.render("listing.md.j2", context! { store_name })
+    }
+
+    /// An answer of the offline router (see `prompts/router.md.j2` for the variables).
+    pub fn router_answer(&self, vars: minijinja::Value) -> Result<String, PromptError> {
+        self.render("router.md.j2", vars)
     }
 
     fn render(&self, name: &'static str, vars: minijinja::Value) -> Result<String, PromptError> {

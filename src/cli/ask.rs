@@ -16,6 +16,9 @@ pub async fn run(
     let Some(ops) = Ops::with_agent(config).await? else {
         return Ok(ExitCode::from(EXIT_NOT_CONFIGURED));
     };
+    if ops.offline {
+        eprintln!("offline mode: no language model is configured; a local router answers");
+    }
     let id = conversation.unwrap_or_else(new_id);
     let info = ConversationInfo {
         id: id.clone(),

@@ -1,6 +1,7 @@
 //! `shopkeeper chat`: an interactive terminal conversation with streaming output.
 
 use super::session::{EXIT_NOT_CONFIGURED, Ops};
+use shopkeeper_agent::config::HOW_TO_CONFIGURE;
 use shopkeeper_agent::{Observer, RunStatus, ToolCallRequest};
 use shopkeeper_memory::ConversationInfo;
 use std::io::Write;
@@ -76,6 +77,13 @@ pub async fn run(config: Option<&Path>, conversation: Option<String>) -> anyhow:
         ops.model(),
         info.id
     );
+    if ops.offline {
+        println!(
+            "Offline mode: no language model is configured, so a local router answers direct \
+             requests (orders, customers, products, tickets) and says so when it does not know.\n\
+             To use a language model instead:\n{HOW_TO_CONFIGURE}"
+        );
+    }
     println!("Type a message; /new starts a new conversation, /quit leaves;");
     println!(
         "/pending lists approvals, /approve ID and /reject ID REASON decide them (as the owner)."

@@ -143,6 +143,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Approvals(cmd) => approvals::run(config, cmd).await,
         Command::Audit { json } => approvals::audit(config, json).await,
         Command::Store(cmd) => store::run(cmd).await,
-        Command::Bench(cmd) => bench::run(cmd).await,
+        Command::Bench(cmd) => bench::run(config, cmd).await,
     }
 }

@@ -29,7 +29,7 @@ fn slug(model: &str) -> String {
         .collect()
 }
 
-async fn embedder(config: &Config, dir: &DataDir) -> Result<Arc<dyn Embedder>, String> {
+pub(crate) async fn embedder(config: &Config, dir: &DataDir) -> Result<Arc<dyn Embedder>, String> {
     match config.memory.embeddings {
         EmbeddingsSource::Local => local_embedder(&models::model_dir(dir, &MINILM)).await,
         EmbeddingsSource::Openai => {

@@ -3,16 +3,18 @@
 //! a model is configured) the agent.
 
 use anyhow::Context;
-use shopkeeper_agent::config::{Config, HOW_TO_CONFIGURE};
+use shopkeeper_agent::config::{Config, HOW_TO_CONFIGURE, RouterMode};
 use shopkeeper_agent::listing_writer::ModelListingWriter;
+use shopkeeper_agent::llm::ChatModel;
 use shopkeeper_agent::llm::openai::OpenAiModel;
 use shopkeeper_agent::prompts::{Audience, Prompts};
+use shopkeeper_agent::router::{RouterFirst, RouterModel, RouterSettings};
 use shopkeeper_agent::{Agent, AgentSettings, Approvals, Decider, Silent};
 use shopkeeper_memory::profiles::Profiles;
 use shopkeeper_memory::{AppDb, DataDir};
 use shopkeeper_tools::catalog::ListingWriter;
 use shopkeeper_tools::recall::Recall;
-use shopkeeper_tools::{LocalStore, Registry, Role, Semantics, local_registry_with};
+use shopkeeper_tools::{LocalStore, Registry, Role, Semantics, ToolInfo, local_registry_with};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,6 +42,11 @@ pub struct Ops {
     pub agent: Option<Agent>,
     /// Search memory and customer profiles.
     pub recall: Recall,
+    /// The agent answers through the offline router alone (no language model).
+    pub offline: bool,
+    llm: Option<Arc<dyn ChatModel>>,
+    db: AppDb,
+    dir: DataDir,
     store: LocalStore,
 }
 
@@ -91,41 +98,101 @@ impl Ops {
         )?;
         let registry = Arc::new(registry);
         let approvals = Approvals::new(db.clone(), registry.clone());
-        let agent = match model {
-            Some(model) => {
-                let today = chrono::Local::now().format("%A, %B %-d, %Y").to_string();
-                let system =
-                    prompts.system(Audience::Staff, &config.store_name, "merchant", &today)?;
-                let settings = AgentSettings {
-                    max_turns: config.agent.max_turns,
-                    tool_timeout: Duration::from_secs(config.agent.tool_timeout_secs.max(1)),
-                    tool_concurrency: config.agent.tool_concurrency,
-                };
-                Some(Agent::new(
-                    Arc::new(model),
-                    registry.clone(),
-                    db,
-                    system,
-                    settings,
-                ))
-            }
-            None => None,
-        };
+        let llm = model.map(|m| Arc::new(m) as Arc<dyn ChatModel>);
         let ops = Self {
             config,
             registry,
             approvals,
-            agent,
+            agent: None,
             recall,
+            offline: false,
+            llm: llm.clone(),
+            db,
+            dir,
             store,
         };
+        let mut ops = ops;
+        if let Some(llm) = llm {
+            ops.agent = Some(ops.make_agent(llm)?);
+        }
         ops.recover().await?;
         Ok(ops)
     }
 
-    /// Opens everything and requires a model; prints how to configure one otherwise.
+    /// An agent over the shop's tools answering through `model`.
+    fn make_agent(&self, model: Arc<dyn ChatModel>) -> anyhow::Result<Agent> {
+        let prompts = Prompts::new(self.config.agent.prompts_dir.clone());
+        let today = chrono::Local::now().format("%A, %B %-d, %Y").to_string();
+        let system =
+            prompts.system(Audience::Staff, &self.config.store_name, "merchant", &today)?;
+        let settings = AgentSettings {
+            max_turns: self.config.agent.max_turns,
+            tool_timeout: Duration::from_secs(self.config.agent.tool_timeout_secs.max(1)),
+            tool_concurrency: self.config.agent.tool_concurrency,
+        };
+        Ok(Agent::new(
+            model,
+            self.registry.clone(),
+            self.db.clone(),
+            system,
+            settings,
+        ))
+    }
+
+    /// The offline router over this shop's tools (loads the local embedding model).
+    async fn router(&self) -> anyhow::Result<RouterModel> {
+        let embedder = super::recall::embedder(&self.config, &self.dir)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let tools: Vec<ToolInfo> = self.registry.list().cloned().collect();
+        let settings = RouterSettings {
+            threshold: self.config.agent.router_threshold,
+            ..RouterSettings::default()
+        };
+        Ok(RouterModel::new(
+            embedder,
+            &tools,
+            Prompts::new(self.config.agent.prompts_dir.clone()),
+            &self.config.store_name,
+            settings,
+        )
+        .await?)
+    }
+
+    /// Opens everything with an agent: the configured model, the offline router in front
+    /// of it (`router = "first"`), or the router alone when no model is configured
+    /// (`router = "auto"`). Prints how to configure one when there is neither.
     pub async fn with_agent(explicit_config: Option<&Path>) -> anyhow::Result<Option<Self>> {
-        let ops = Self::open(explicit_config).await?;
+        let mut ops = Self::open(explicit_config).await?;
+        let mode = ops.config.agent.router;
+        let wanted = match mode {
+            RouterMode::Off => false,
+            RouterMode::Auto => ops.llm.is_none(),
+            RouterMode::First => true,
+        };
+        if wanted {
+            match ops.router().await {
+                Ok(router) => {
+                    let model: Arc<dyn ChatModel> = match ops.llm.clone() {
+                        Some(llm) => Arc::new(RouterFirst::new(router, llm)),
+                        None => {
+                            ops.offline = true;
+                            Arc::new(router)
+                        }
+                    };
+                    ops.agent = Some(ops.make_agent(model)?);
+                }
+                Err(e) if ops.agent.is_some() => {
+                    tracing::warn!(error = %e, "the offline router is unavailable; using the model alone");
+                }
+                Err(e) => {
+                    eprintln!("{HOW_TO_CONFIGURE}");
+                    eprintln!("Offline mode (no language model) is unavailable too: {e}");
+                    ops.close().await;
+                    return Ok(None);
+                }
+            }
+        }
         if ops.agent.is_none() {
             eprintln!("{HOW_TO_CONFIGURE}");
             ops.close().await;

@@ -1,14 +1,12 @@
 //! `shopkeeper tool list|call`.
 
 use super::session::Ops;
-use super::{Compat, EXIT_INVALID_INPUT, open_store, semantics};
+use super::{Compat, EXIT_INVALID_INPUT, semantics};
 use anyhow::Context;
 use clap::Subcommand;
 use serde_json::Value;
 use shopkeeper_agent::Decided;
-use shopkeeper_tools::{
-    Caller, Effect, Policy, Registry, Requirement, Role, ToolError, local_registry,
-};
+use shopkeeper_tools::{Caller, Effect, Registry, Requirement, Role, ToolError};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -39,7 +37,7 @@ pub enum ToolCommand {
 
 pub async fn run(config: Option<&Path>, cmd: ToolCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        ToolCommand::List { json } => list(json).await,
+        ToolCommand::List { json } => list(config, json).await,
         ToolCommand::Call {
             name,
             arguments,
@@ -49,8 +47,11 @@ pub async fn run(config: Option<&Path>, cmd: ToolCommand) -> anyhow::Result<Exit
     }
 }
 
-async fn list(json: bool) -> anyhow::Result<ExitCode> {
-    let registry = local_registry(open_store(semantics(None)).await?, Policy::default())?;
+async fn list(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    // The same registry the agent plans over, memory tools included.
+    let ops = Ops::open(config).await?;
+    let registry = ops.registry.clone();
+    ops.close().await;
     let mut out = std::io::stdout().lock();
     if json {
         let tools: Vec<_> = registry.list().collect();

@@ -38,6 +38,8 @@ pub struct ToolInfo {
     pub idempotent: bool,
     /// The JSON schema of its arguments.
     pub parameters: Value,
+    /// Example requests that call for it (for the offline router).
+    pub examples: &'static [&'static str],
 }
 
 impl ToolInfo {
@@ -103,6 +105,7 @@ impl Registry {
             effect: T::EFFECT,
             idempotent: T::IDEMPOTENT,
             parameters,
+            examples: T::EXAMPLES,
         };
         self.tools.insert(
             T::NAME,

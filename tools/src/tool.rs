@@ -22,6 +22,8 @@ pub trait Tool: Send + Sync + 'static {
     const EFFECT: Effect;
     /// Whether calling it twice has the same effect as calling it once.
     const IDEMPOTENT: bool;
+    /// How people ask for it, for routing requests without a language model.
+    const EXAMPLES: &'static [&'static str] = &[];
 
     /// Runs the tool.
     async fn call(&self, args: Self::Args) -> Result<Value, ToolError>;
@@ -63,6 +65,8 @@ pub trait DynTool: Send + Sync {
     fn effect(&self) -> Effect;
     /// Whether the tool is idempotent.
     fn idempotent(&self) -> bool;
+    /// Example requests that call for it.
+    fn examples(&self) -> &'static [&'static str];
     /// The JSON schema of the arguments.
     fn parameters(&self) -> Value;
     /// Parses arguments that already passed schema validation, and runs the tool.
@@ -95,6 +99,10 @@ impl<T: Tool> DynTool for T {
 
     fn idempotent(&self) -> bool {
         T::IDEMPOTENT
+    }
+
+    fn examples(&self) -> &'static [&'static str] {
+        T::EXAMPLES
     }
 
     fn parameters(&self) -> Value {

@@ -3,11 +3,13 @@
 mod agent;
 #[cfg(feature = "local-embeddings")]
 mod memory;
+mod router;
 mod store;
 #[cfg(feature = "embedded-vectors")]
 mod vectors;
 
 use clap::Subcommand;
+use shopkeeper_agent::router::RouterSettings;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -48,6 +50,22 @@ pub enum BenchCommand {
         #[arg(long, value_delimiter = ',', default_value = "clusters,topics")]
         data: Vec<BenchData>,
     },
+    /// The offline router on the labelled requests: intent and argument accuracy, the
+    /// share answered with confidence, latency per routed turn.
+    Router {
+        /// Labelled requests (JSON Lines).
+        #[arg(long, default_value = "agent/tests/fixtures/router_eval.jsonl")]
+        cases: PathBuf,
+        /// Least similarity for the router to answer.
+        #[arg(long, default_value_t = RouterSettings::default().threshold)]
+        threshold: f32,
+        /// Least lead of the best tool or intent over the runner-up.
+        #[arg(long, default_value_t = RouterSettings::default().margin)]
+        margin: f32,
+        /// List every request it got wrong.
+        #[arg(long)]
+        mistakes: bool,
+    },
     /// The agent loop's own overhead per tool-calling turn against a zero-latency scripted
     /// model, beside a bare async-openai loop; then many concurrent conversations.
     Agent {
@@ -75,8 +93,22 @@ pub enum BenchData {
     Topics,
 }
 
-pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(config: Option<&std::path::Path>, cmd: BenchCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        BenchCommand::Router {
+            cases,
+            threshold,
+            margin,
+            mistakes,
+        } => {
+            router::run(
+                config,
+                cases,
+                RouterSettings { threshold, margin },
+                mistakes,
+            )
+            .await
+        }
         BenchCommand::Store { tasks, calls } => store::run(&tasks, calls).await,
         BenchCommand::Memory {
             sentences,

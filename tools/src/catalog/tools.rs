@@ -74,6 +74,11 @@ impl Tool for DraftProductListing {
     const DESCRIPTION: &'static str = "Draft a product listing (title, HTML description, SEO title and meta description, tags, taxonomy category, variants) from a product's facts. Returns a validated draft; nothing is created until create_product.";
     const EFFECT: Effect = Effect::Draft;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "write a listing for our new linen shirt",
+        "draft a product listing for a bamboo cutting board",
+        "create a product description for a wool beanie",
+    ];
 
     async fn call(&self, input: ListingInput) -> Result<Value, ToolError> {
         let query = format!(
@@ -134,6 +139,10 @@ impl Tool for CreateProduct {
     const DESCRIPTION: &'static str = "Create a new product in the store from a listing (as a draft unless the listing says active).";
     const EFFECT: Effect = Effect::Write;
     const IDEMPOTENT: bool = false;
+    const EXAMPLES: &'static [&'static str] = &[
+        "publish the drafted listing",
+        "create the product from this listing",
+    ];
 
     async fn call(&self, a: CreateArgs) -> Result<Value, ToolError> {
         checked(Self::NAME, &a.listing)?;
@@ -244,6 +253,10 @@ impl Tool for UpdateProduct {
     const DESCRIPTION: &'static str = "Change a product's listing fields (title, description, SEO fields, tags, vendor, type, category, status).";
     const EFFECT: Effect = Effect::Write;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "change the title of product 6086499569",
+        "update the description of product 8310926033",
+    ];
 
     async fn call(&self, a: UpdateArgs) -> Result<Value, ToolError> {
         let old = self.0.catalog.listing(&a.product_id).await?;
@@ -308,6 +321,11 @@ impl Tool for AdjustInventory {
     const DESCRIPTION: &'static str = "Add or remove stock of a product variant, with a reason. A variant with no stock left becomes unavailable.";
     const EFFECT: Effect = Effect::Write;
     const IDEMPOTENT: bool = false;
+    const EXAMPLES: &'static [&'static str] = &[
+        "add 10 units of item 1151293680 restock",
+        "remove 3 of item 8293778132, damaged",
+        "we received 25 more of item 4983901480",
+    ];
 
     async fn call(&self, a: InventoryArgs) -> Result<Value, ToolError> {
         if a.delta == 0 {
@@ -356,6 +374,11 @@ impl Tool for SuggestBundles {
     const DESCRIPTION: &'static str = "Suggest products to bundle with a product: those most often bought in the same orders, with counts.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "what sells well with product 6086499569",
+        "suggest a bundle for product 8310926033",
+        "what do people buy together with 1656367028",
+    ];
 
     async fn call(&self, a: BundleArgs) -> Result<Value, ToolError> {
         self.0.store.product(&a.product_id).await?;
@@ -400,6 +423,11 @@ impl Tool for SearchCategories {
     const DESCRIPTION: &'static str = "Search the Shopify Standard Product Taxonomy for a product's category; returns GIDs with their full paths, best first.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "which category fits a linen shirt",
+        "find the taxonomy category for yoga mats",
+        "search categories for coffee makers",
+    ];
 
     async fn call(&self, a: CategoryArgs) -> Result<Value, ToolError> {
         let found: Vec<Value> =
@@ -433,6 +461,11 @@ impl Tool for GetProductListing {
     const DESCRIPTION: &'static str = "Get a product's listing: title, description, SEO fields, tags, category, status, and per-variant SKU, price and stock.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "show the listing of product 6086499569",
+        "what is the SEO title of product 8310926033",
+        "get the listing for 1656367028",
+    ];
 
     async fn call(&self, a: ListingArgs) -> Result<Value, ToolError> {
         let l = self.0.catalog.listing(&a.product_id).await?;

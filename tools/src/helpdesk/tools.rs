@@ -108,6 +108,14 @@ impl Tool for ListTickets {
     const DESCRIPTION: &'static str = "List support tickets, most recently updated first, optionally filtered by status, priority, tag, assignee or customer.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "show open tickets",
+        "list urgent tickets",
+        "which tickets are pending",
+        "show me the support queue",
+        "tickets tagged refund",
+        "what tickets are assigned to ana",
+    ];
 
     async fn call(&self, filter: TicketFilter) -> Result<Value, ToolError> {
         let tickets = self.0.helpdesk.list_tickets(&filter).await?;
@@ -129,6 +137,12 @@ impl Tool for GetTicket {
     const DESCRIPTION: &'static str = "Get a support ticket with its conversation, notes and draft, the customer's profile, and the status and tracking of each of the customer's orders.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "show ticket T1001",
+        "open ticket T1012",
+        "what does ticket T1005 say",
+        "read me T1020",
+    ];
 
     async fn call(&self, a: TicketArgs) -> Result<Value, ToolError> {
         let ticket = self.0.helpdesk.ticket(&a.ticket_id).await?;
@@ -169,6 +183,10 @@ impl Tool for SaveTicketDraft {
     const DESCRIPTION: &'static str = "Save a reply draft on a ticket for a support agent to review. Nothing is sent to the customer.";
     const EFFECT: Effect = Effect::Draft;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "save a draft reply to T1001 saying we are looking into it",
+        "draft an answer for ticket T1007",
+    ];
 
     async fn call(&self, a: TicketTextArgs) -> Result<Value, ToolError> {
         let body = a.body.clone();
@@ -204,6 +222,10 @@ impl Tool for SendTicketReply {
     const DESCRIPTION: &'static str = "Send a reply to the customer on a ticket (it reaches the customer). The ticket becomes pending and its draft is cleared.";
     const EFFECT: Effect = Effect::Outbound;
     const IDEMPOTENT: bool = false;
+    const EXAMPLES: &'static [&'static str] = &[
+        "send the reply to ticket T1001",
+        "reply to T1003 that the refund is processed",
+    ];
 
     async fn call(&self, a: TicketTextArgs) -> Result<Value, ToolError> {
         let body = a.body.clone();
@@ -270,6 +292,12 @@ impl Tool for SetTicketStatus {
     const DESCRIPTION: &'static str = "Change a ticket's status: open, pending, solved or closed.";
     const EFFECT: Effect = Effect::Write;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "mark ticket T1001 as solved",
+        "close ticket T1004",
+        "set T1010 to pending",
+        "reopen ticket T1002",
+    ];
 
     async fn call(&self, a: StatusArgs) -> Result<Value, ToolError> {
         let status = a.status;
@@ -314,6 +342,11 @@ impl Tool for AssignTicket {
     const DESCRIPTION: &'static str = "Assign a ticket to a support agent.";
     const EFFECT: Effect = Effect::Write;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "assign ticket T1001 to ana",
+        "give T1008 to marco",
+        "assign T1011 to me",
+    ];
 
     async fn call(&self, a: AssignArgs) -> Result<Value, ToolError> {
         let who = a.assignee.clone();
@@ -367,6 +400,11 @@ impl Tool for TagTicket {
     const DESCRIPTION: &'static str = "Add or remove tags on a ticket.";
     const EFFECT: Effect = Effect::Write;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "tag ticket T1001 as refund",
+        "add the tag vip to T1006",
+        "remove the tag urgent from T1009",
+    ];
 
     async fn call(&self, a: TagArgs) -> Result<Value, ToolError> {
         let (add, remove) = (a.add.clone(), a.remove.clone());
@@ -422,6 +460,10 @@ impl Tool for EscalateTicket {
     const DESCRIPTION: &'static str = "Hand a ticket to a human support agent with a context summary, written as an internal note (the customer does not see it).";
     const EFFECT: Effect = Effect::Draft;
     const IDEMPOTENT: bool = false;
+    const EXAMPLES: &'static [&'static str] = &[
+        "escalate ticket T1001 to a manager",
+        "flag T1013 for a supervisor, the customer is angry",
+    ];
 
     async fn call(&self, a: EscalateArgs) -> Result<Value, ToolError> {
         let text = a.summary.clone();

@@ -187,6 +187,16 @@ impl Tool for SearchProducts {
     const DESCRIPTION: &'static str = "Find products by description when the product id is not known (e.g. 'the blue linen shirt'), optionally within a price range or in stock only. Returns product ids, names, price ranges and availability, best match first.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "do you have a blue linen shirt",
+        "find a water bottle under $50",
+        "I'm looking for a mechanical keyboard",
+        "search for running shoes in stock",
+        "something to keep drinks cold",
+        "show me cheap headphones",
+        "I want to buy a bicycle",
+        "have you got any sunglasses",
+    ];
 
     async fn call(&self, a: SearchProductsArgs) -> Result<Value, ToolError> {
         let mut conditions = Vec::new();
@@ -265,6 +275,12 @@ impl Tool for SearchCustomers {
     const DESCRIPTION: &'static str = "Find customers by name, email, city or what they bought when the user id is not known. Returns user ids, names, emails and cities, best match first.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "find the customer named Yara Martin",
+        "who is the customer from Denver called Mia",
+        "search customers in Houston",
+        "find customers who bought a skateboard",
+    ];
 
     async fn call(&self, a: SearchCustomersArgs) -> Result<Value, ToolError> {
         let limit = a.limit.unwrap_or(5).clamp(1, 20) as usize;
@@ -359,6 +375,12 @@ impl Tool for CustomerProfile {
     const DESCRIPTION: &'static str = "Get a customer's profile by user id or email: the person across every connected tool, orders count and net spend, and one timeline of orders, support tickets and notes. Use before answering a customer about their history.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "show the history of mia.garcia2723@example.com",
+        "customer profile for mia_garcia_4516",
+        "what do we know about noah.brown7922@example.com",
+        "full timeline of customer yusuf_rossi_9620",
+    ];
 
     async fn call(&self, who: CustomerRef) -> Result<Value, ToolError> {
         let profile = resolve(&self.0, Self::NAME, &who).await?;
@@ -414,6 +436,11 @@ impl Tool for Remember {
     const DESCRIPTION: &'static str = "Remember a note about a customer (by user id or email) or a product (by product id), for later conversations: it appears in the customer's profile timeline and in searches.";
     const EFFECT: Effect = Effect::Draft;
     const IDEMPOTENT: bool = false;
+    const EXAMPLES: &'static [&'static str] = &[
+        "remember that mia_garcia_4516 prefers email over phone",
+        "note that product 6086499569 runs small",
+        "remember noah.brown7922@example.com is a VIP",
+    ];
 
     async fn call(&self, a: RememberArgs) -> Result<Value, ToolError> {
         let note = a.note.trim();

@@ -19,6 +19,12 @@ impl Tool for CancelPendingOrderTool {
     const DESCRIPTION: &'static str = "Cancel a pending order. If the order is already processed or delivered,\n\nit cannot be cancelled. The agent needs to explain the cancellation detail\nand ask for explicit user confirmation (yes/no) to proceed. If the user confirms,\nthe order status will be changed to 'cancelled' and the payment will be refunded.\nThe refund will be added to the user's gift card balance immediately if the payment\nwas made using a gift card, otherwise the refund would take 5-7 business days to process.\nThe function returns the order details after the cancellation.";
     const EFFECT: Effect = Effect::Money;
     const IDEMPOTENT: bool = false;
+    const EXAMPLES: &'static [&'static str] = &[
+        "cancel order #W2378156 because I no longer need it",
+        "please cancel W5490111, I ordered it by mistake",
+        "I want to cancel my order #W7387996",
+        "cancel #W6619432 no longer needed",
+    ];
 
     async fn call(&self, args: CancelArgs) -> Result<Value, ToolError> {
         to_result(

@@ -20,6 +20,11 @@ impl Tool for ExchangeDeliveredOrderItemsTool {
     const DESCRIPTION: &'static str = "Exchange items in a delivered order to new items of the same product type.\n\nFor a delivered order, return or exchange can be only done once by the agent.\nThe agent needs to explain the exchange detail and ask for explicit user confirmation (yes/no) to proceed.";
     const EFFECT: Effect = Effect::Money;
     const IDEMPOTENT: bool = false;
+    const EXAMPLES: &'static [&'static str] = &[
+        "exchange item 1151293680 in order #W2378156 for 4983901480",
+        "swap 8293778132 from W5490111 for item 9408160950 using credit_card_9513926",
+        "I want to exchange an item from my delivered order #W7387996",
+    ];
 
     async fn call(&self, a: ExchangeArgs) -> Result<Value, ToolError> {
         let order = self

@@ -18,6 +18,11 @@ impl Tool for CalculateTool {
     const DESCRIPTION: &'static str = "Calculate the result of a mathematical expression.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "calculate 129.99 * 3",
+        "what is 45.5 + 23.75",
+        "compute (100 - 15) / 2",
+    ];
 
     async fn call(&self, args: CalculateArgs) -> Result<Value, ToolError> {
         let value = evaluate(&args.expression).map_err(|e| ToolError::invalid(Self::NAME, e))?;
@@ -39,6 +44,12 @@ impl Tool for TransferToHumanAgentsTool {
     const DESCRIPTION: &'static str = "Transfer the user to a human agent, with a summary of the user's issue.\n\nOnly transfer if\n -  the user explicitly asks for a human agent\n -  given the policy and the available tools, you cannot solve the user's issue.";
     const EFFECT: Effect = Effect::Draft;
     const IDEMPOTENT: bool = false;
+    const EXAMPLES: &'static [&'static str] = &[
+        "I want to talk to a human",
+        "connect me with a real person",
+        "get me an agent please",
+        "escalate this to a person",
+    ];
 
     async fn call(&self, args: TransferArgs) -> Result<Value, ToolError> {
         tracing::info!(summary = %args.summary, "conversation handed to a human agent");

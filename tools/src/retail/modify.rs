@@ -21,6 +21,11 @@ impl Tool for ModifyPendingOrderAddressTool {
     const DESCRIPTION: &'static str = "Modify the shipping address of a pending order. The agent needs to explain the modification detail and ask for explicit user confirmation (yes/no) to proceed.";
     const EFFECT: Effect = Effect::Write;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "change the shipping address of order #W2378156",
+        "ship order W5490111 to a different address",
+        "update the delivery address on my pending order #W7387996",
+    ];
 
     async fn call(&self, args: OrderAddressArgs) -> Result<Value, ToolError> {
         let order = self
@@ -69,6 +74,11 @@ impl Tool for ModifyPendingOrderPaymentTool {
     const DESCRIPTION: &'static str = "Modify the payment method of a pending order. The agent needs to explain the modification detail and ask for explicit user confirmation (yes/no) to proceed.";
     const EFFECT: Effect = Effect::Money;
     const IDEMPOTENT: bool = false;
+    const EXAMPLES: &'static [&'static str] = &[
+        "pay order #W2378156 with paypal_7503218 instead",
+        "change the payment method of W5490111 to credit_card_9513926",
+        "switch payment for order #W7387996 to gift_card_1234567",
+    ];
 
     async fn call(&self, args: OrderPaymentArgs) -> Result<Value, ToolError> {
         let order = self
@@ -123,6 +133,11 @@ impl Tool for ModifyPendingOrderItemsTool {
     const DESCRIPTION: &'static str = "Modify items in a pending order to new items of the same product type. For a pending order, this function can only be called once. The agent needs to explain the exchange detail and ask for explicit user confirmation (yes/no) to proceed.";
     const EFFECT: Effect = Effect::Money;
     const IDEMPOTENT: bool = false;
+    const EXAMPLES: &'static [&'static str] = &[
+        "change item 1151293680 in pending order #W2378156 to 4983901480",
+        "modify the items of order W5490111: replace 8293778132 with 9408160950",
+        "I want a different size for an item in my pending order #W7387996",
+    ];
 
     async fn call(&self, a: ModifyItemsArgs) -> Result<Value, ToolError> {
         let order = self

@@ -18,6 +18,12 @@ impl Tool for FindUserIdByEmailTool {
     const DESCRIPTION: &'static str = "Find user id by email. If the user is not found, the function will return an error message.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "my email is mia.garcia2723@example.com",
+        "find the customer with email noah.brown7922@example.com",
+        "who is yusuf.rossi7301@example.com",
+        "look up the account for sofia.li9219@example.com",
+    ];
 
     async fn call(&self, args: EmailArgs) -> Result<Value, ToolError> {
         Ok(Value::String(
@@ -40,6 +46,12 @@ impl Tool for FindUserIdByNameZipTool {
     const DESCRIPTION: &'static str = "Find user id by first name, last name, and zip code. If the user is not found, the function\n\nwill return an error message. By default, find user id by email, and only call this function\nif the user is not found by email or cannot remember email.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "I'm Mia Garcia, zip 46214",
+        "my name is Noah Brown and my zip code is 20104",
+        "find customer Yusuf Rossi in 19122",
+        "look up Sofia Li zip 78260",
+    ];
 
     async fn call(&self, a: NameZipArgs) -> Result<Value, ToolError> {
         let id = self
@@ -67,6 +79,12 @@ impl Tool for GetItemDetailsTool {
     const DESCRIPTION: &'static str = "Get the inventory details of an item.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "what is item 1151293680",
+        "details of item 8293778132",
+        "is item 4983901480 in stock",
+        "price of item 9408160950",
+    ];
 
     async fn call(&self, args: ItemArgs) -> Result<Value, ToolError> {
         to_result(&self.0.item(&args.item_id).await?)
@@ -87,6 +105,14 @@ impl Tool for GetOrderDetailsTool {
     const DESCRIPTION: &'static str = "Get the status and details of an order.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "where is my order #W2378156",
+        "what's the status of order W5490111",
+        "track order #W7387996",
+        "has #W6619432 shipped yet?",
+        "show me order W1234567",
+        "details of my order #W9911714 please",
+    ];
 
     async fn call(&self, args: OrderArgs) -> Result<Value, ToolError> {
         to_result(&self.0.order(&args.order_id).await?)
@@ -107,6 +133,12 @@ impl Tool for GetProductDetailsTool {
     const DESCRIPTION: &'static str = "Get the inventory details of a product.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "show product 6086499569",
+        "what variants does product 8310926033 have",
+        "details for product id 1656367028",
+        "which options are available for product 4760268021",
+    ];
 
     async fn call(&self, args: ProductArgs) -> Result<Value, ToolError> {
         to_result(&self.0.product(&args.product_id).await?)
@@ -127,6 +159,13 @@ impl Tool for GetUserDetailsTool {
     const DESCRIPTION: &'static str = "Get the details of a user, including their orders.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "show customer mia_garcia_4516",
+        "look up user noah_brown_6181",
+        "what orders does yusuf_rossi_9620 have",
+        "get the profile of user sofia_li_9219",
+        "which payment methods does ivan_khan_7475 have",
+    ];
 
     async fn call(&self, args: UserArgs) -> Result<Value, ToolError> {
         to_result(&self.0.user(&args.user_id).await?)
@@ -147,6 +186,12 @@ impl Tool for ListAllProductTypesTool {
     const DESCRIPTION: &'static str = "List the name and product id of all product types.\n\nEach product type has a variety of different items with unique item ids and options.\nThere are only 50 product types in the store.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "what products do you sell",
+        "list all product types",
+        "show me the catalog",
+        "what kinds of products do you have",
+    ];
 
     async fn call(&self, _: NoArgs) -> Result<Value, ToolError> {
         to_result(&self.0.product_types().await?)

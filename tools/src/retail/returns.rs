@@ -20,6 +20,11 @@ impl Tool for ReturnDeliveredOrderItemsTool {
     const DESCRIPTION: &'static str = "Return some items of a delivered order.\n\nThe order status will be changed to 'return requested'.\nThe agent needs to explain the return detail and ask for explicit user confirmation (yes/no) to proceed.\nThe user will receive follow-up email for how and where to return the item.";
     const EFFECT: Effect = Effect::Money;
     const IDEMPOTENT: bool = false;
+    const EXAMPLES: &'static [&'static str] = &[
+        "return item 1151293680 from order #W2378156 to paypal_7503218",
+        "I want to return the items 8293778132 of order W5490111 refund to credit_card_9513926",
+        "return item 4983901480 from #W7387996",
+    ];
 
     async fn call(&self, a: ReturnArgs) -> Result<Value, ToolError> {
         let order = self

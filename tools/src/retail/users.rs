@@ -19,6 +19,11 @@ impl Tool for ModifyUserAddressTool {
     const DESCRIPTION: &'static str = "Modify the default address of a user. The agent needs to explain the modification detail and ask for explicit user confirmation (yes/no) to proceed.";
     const EFFECT: Effect = Effect::Write;
     const IDEMPOTENT: bool = true;
+    const EXAMPLES: &'static [&'static str] = &[
+        "update the default address of user mia_garcia_4516",
+        "change my address, I moved",
+        "set a new home address for noah_brown_6181",
+    ];
 
     async fn call(&self, a: UserAddressArgs) -> Result<Value, ToolError> {
         to_result(&self.0.modify_user_address(&a.user_id, a.address()).await?)
