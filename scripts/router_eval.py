@@ -227,6 +227,13 @@ for t in ["good evening", "hello, anyone there?"]:
 for t in ["appreciate it, bye", "ok thank you"]:
     add(t, "thanks")
 
+# Products named, not numbered: the router looks the product up, then calls the tool.
+for t, tool, name in [("what colors does the office chair come in", "get_product_details", "office chair"),
+                      ("show the listing of the water bottle", "get_product_listing", "water bottle"),
+                      ("suggest a bundle for the yoga mat", "suggest_bundles", "yoga mat"),
+                      ("which sizes do the running shoes come in", "get_product_details", "running shoes")]:
+    out.append({"text": t, "expect": tool, "lookup": {"query": name, "limit": 1}})
+
 path = root / "agent/tests/fixtures/router_eval.jsonl"
 with open(path, "w") as f:
     for row in out:

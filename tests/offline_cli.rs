@@ -125,9 +125,65 @@ fn offline_mode_answers_from_the_store_and_writes_wait_for_approval() {
     let still: serde_json::Value = serde_json::from_slice(&still.stdout).unwrap();
     assert_eq!(still["status"], "pending", "nothing runs before approval");
 
+    // A product named rather than numbered is looked up in memory, then its details read.
+    let synced = run(home.path(), &["sync"], "");
+    assert!(synced.status.success(), "{}", text(&synced.stderr));
+    let out = run(
+        home.path(),
+        &["ask", "what colors does the office chair come in"],
+        "",
+    );
+    let answer = text(&out.stdout);
+    assert!(
+        answer.contains("Office Chair (") && answer.contains("variants"),
+        "{answer}"
+    );
+
     // Chat announces offline mode once, and greets.
     let out = run(home.path(), &["chat"], "hello\n/quit\n");
     let shown = text(&out.stdout);
     assert_eq!(shown.matches("Offline mode").count(), 1, "{shown}");
     assert!(shown.contains("Hello!"), "{shown}");
+}
+
+/// `router = "first"`: with a language model configured, the router answers what it is
+/// sure of (the model is never called) and hands the rest to the model.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn router_first_answers_what_it_knows_and_hands_the_rest_to_the_model() {
+    use shopkeeper_agent::llm::scripted::{Reply, ScriptedServer};
+    if !model_installed() {
+        return;
+    }
+    let server = ScriptedServer::start(vec![Reply::text("A poem is not in stock, sorry.")])
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let ask = |message: &str| {
+        Command::new(env!("CARGO_BIN_EXE_shopkeeper"))
+            .args(["ask", message])
+            .current_dir(home.path())
+            .env("SHOPKEEPER_HOME", home.path())
+            .env("OPENAI_BASE_URL", server.base_url())
+            .env("SHOPKEEPER_MODEL", "scripted")
+            .env("SHOPKEEPER_ROUTER", "first")
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("SHOPKEEPER_DATABASE_URL")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = ask("where is my order #W5490111");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("#W5490111"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!text(&out.stderr).contains("offline mode"));
+    assert!(server.requests().is_empty(), "the model was not needed");
+
+    let out = ask("write me a poem about the sea");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "A poem is not in stock, sorry.");
+    assert_eq!(server.requests().len(), 1);
 }

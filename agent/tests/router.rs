@@ -12,7 +12,7 @@ use shopkeeper_memory::embed::models::{MINILM, model_dir, verify};
 use shopkeeper_memory::profiles::Profiles;
 use shopkeeper_memory::{AppDb, DataDir};
 use shopkeeper_tools::recall::Recall;
-use shopkeeper_tools::{LocalStore, Policy, Semantics, ToolInfo, local_registry};
+use shopkeeper_tools::{Commerce, LocalStore, Policy, Semantics, ToolInfo, local_registry};
 use std::sync::Arc;
 
 const CASES: &str = include_str!("fixtures/router_eval.jsonl");
@@ -29,6 +29,7 @@ async fn the_router_is_right_when_it_answers_and_declines_what_it_cannot_do() {
     }
     let embedder = Arc::new(MiniLm::load(&dir).unwrap());
     let store = LocalStore::fresh(Semantics::Correct).await.unwrap();
+    let products: Vec<String> = store.product_types().await.unwrap().into_keys().collect();
     let mut registry = local_registry(store.clone(), Policy::default()).unwrap();
     // The memory tools are routed like any other; routing only needs their definitions.
     let home = tempfile::tempdir().unwrap();
@@ -47,6 +48,7 @@ async fn the_router_is_right_when_it_answers_and_declines_what_it_cannot_do() {
         &tools,
         Prompts::default(),
         "Test Shop",
+        products,
         RouterSettings::default(),
     )
     .await

@@ -14,7 +14,9 @@ use shopkeeper_memory::profiles::Profiles;
 use shopkeeper_memory::{AppDb, DataDir};
 use shopkeeper_tools::catalog::ListingWriter;
 use shopkeeper_tools::recall::Recall;
-use shopkeeper_tools::{LocalStore, Registry, Role, Semantics, ToolInfo, local_registry_with};
+use shopkeeper_tools::{
+    Commerce, LocalStore, Registry, Role, Semantics, ToolInfo, local_registry_with,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -145,6 +147,7 @@ impl Ops {
             .await
             .map_err(anyhow::Error::msg)?;
         let tools: Vec<ToolInfo> = self.registry.list().cloned().collect();
+        let products = self.store.product_types().await?.into_keys().collect();
         let settings = RouterSettings {
             threshold: self.config.agent.router_threshold,
             ..RouterSettings::default()
@@ -154,6 +157,7 @@ impl Ops {
             &tools,
             Prompts::new(self.config.agent.prompts_dir.clone()),
             &self.config.store_name,
+            products,
             settings,
         )
         .await?)

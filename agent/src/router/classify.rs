@@ -61,6 +61,7 @@ pub struct Scored {
 pub struct Classifier {
     embedder: Arc<dyn Embedder>,
     examples: Vec<(String, Vec<f32>)>,
+    products: Vec<String>,
 }
 
 impl std::fmt::Debug for Classifier {
@@ -76,31 +77,46 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 impl Classifier {
-    /// Embeds every `(label, examples)` once.
+    /// Embeds every `(label, examples)` once; `products` are the catalog's product names,
+    /// masked like identifiers (a product's name says nothing about what is asked of it).
     pub async fn new(
         embedder: Arc<dyn Embedder>,
         labelled: Vec<(String, Vec<String>)>,
+        products: Vec<String>,
     ) -> Result<Self, EmbedError> {
+        let mut products: Vec<String> = products.into_iter().map(|p| p.to_lowercase()).collect();
+        // Longest first, so "smart watch" is masked before "watch".
+        products.sort_by_key(|p| std::cmp::Reverse(p.len()));
         let (labels, texts): (Vec<String>, Vec<String>) = labelled
             .into_iter()
-            .flat_map(|(label, texts)| {
-                texts
-                    .into_iter()
-                    .map(move |t| (label.clone(), super::extract::mask(&t)))
-            })
+            .flat_map(|(label, texts)| texts.into_iter().map(move |t| (label.clone(), t)))
             .unzip();
-        let vectors = embedder.embed(&texts).await?;
+        let masked: Vec<String> = texts
+            .iter()
+            .map(|t| super::extract::mask(t, &products))
+            .collect();
+        let vectors = embedder.embed(&masked).await?;
         Ok(Self {
             embedder,
             examples: labels.into_iter().zip(vectors).collect(),
+            products,
         })
+    }
+
+    /// The catalog product `text` names, if any (lower case).
+    pub fn product_in(&self, text: &str) -> Option<&str> {
+        let lower = text.to_lowercase();
+        self.products
+            .iter()
+            .find(|p| lower.contains(p.as_str()))
+            .map(String::as_str)
     }
 
     /// Every label with its best similarity to `text`, best first.
     pub async fn rank(&self, text: &str) -> Result<Vec<Scored>, EmbedError> {
         let query = self
             .embedder
-            .embed(&[super::extract::mask(text)])
+            .embed(&[super::extract::mask(text, &self.products)])
             .await?
             .pop()
             .unwrap_or_default();

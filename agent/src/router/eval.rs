@@ -21,6 +21,10 @@ pub struct Case {
     /// The required arguments the request leaves out (the router should ask for them).
     #[serde(default)]
     pub missing: Option<Vec<String>>,
+    /// For a product named rather than numbered: the `search_products` arguments that
+    /// look it up before the tool is called.
+    #[serde(default)]
+    pub lookup: Option<Map<String, Value>>,
 }
 
 /// Parses the JSON Lines fixture.
@@ -87,6 +91,7 @@ pub async fn evaluate(router: &RouterModel, cases: &[Case]) -> Result<Report, Ll
             && match (&route, &case.arguments, &case.missing) {
                 (Route::Call { arguments, .. }, Some(expected), _) => arguments == expected,
                 (Route::Ask { missing, .. }, _, Some(expected)) => missing == expected,
+                (Route::Resolve { arguments, .. }, _, _) => case.lookup.as_ref() == Some(arguments),
                 (Route::Chat { .. }, None, None) => true,
                 (Route::Unknown { .. }, _, _) => true,
                 _ => false,
@@ -108,6 +113,12 @@ pub async fn evaluate(router: &RouterModel, cases: &[Case]) -> Result<Report, Ll
                     tool, arguments, ..
                 } => format!("{tool} {}", Value::Object(arguments.clone())),
                 Route::Ask { tool, missing, .. } => format!("{tool} asks for {missing:?}"),
+                Route::Resolve {
+                    tool, arguments, ..
+                } => format!(
+                    "{tool} after search_products {}",
+                    Value::Object(arguments.clone())
+                ),
                 Route::Chat { intent, .. } => intent.clone(),
                 Route::Unknown { best } => format!(
                     "unknown (best {})",
@@ -116,6 +127,11 @@ pub async fn evaluate(router: &RouterModel, cases: &[Case]) -> Result<Report, Ll
                 ),
             };
             let expected = match (&case.arguments, &case.missing) {
+                _ if case.lookup.is_some() => format!(
+                    "{} after search_products {}",
+                    case.expect,
+                    Value::Object(case.lookup.clone().unwrap_or_default())
+                ),
                 (Some(a), _) => format!("{} {}", case.expect, Value::Object(a.clone())),
                 (_, Some(m)) => format!("{} asks for {m:?}", case.expect),
                 _ => case.expect.clone(),

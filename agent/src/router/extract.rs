@@ -41,8 +41,15 @@ static QUANTITY: LazyLock<Regex> =
 /// `text` with identifiers replaced by what they are ("order #W2378156" becomes
 /// "order order-number"): ids carry no meaning for an embedding model, and digits would
 /// pull requests about different records apart.
-pub fn mask(text: &str) -> String {
-    let t = EMAIL.replace_all(text, "an email address");
+pub fn mask(text: &str, products: &[String]) -> String {
+    let mut text = text.to_string();
+    for name in products {
+        let lower = text.to_lowercase();
+        if let Some(at) = lower.find(name.as_str()) {
+            text.replace_range(at..at + name.len(), "a product");
+        }
+    }
+    let t = EMAIL.replace_all(&text, "an email address");
     let t = USER_ID.replace_all(&t, "a user id");
     let t = PAYMENT.replace_all(&t, "a payment method");
     let t = ORDER_ID.replace_all(&t, " an order number");
@@ -337,6 +344,7 @@ pub fn extract(schema: &Value, text: &str, context: &[String]) -> Extracted {
 
 /// Parameters that name a record, which a conversation may have stated before.
 const IDENTIFIERS: &[&str] = &[
+    "product_id",
     "order_id",
     "user_id",
     "email",

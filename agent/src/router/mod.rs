@@ -60,6 +60,16 @@ pub enum Route {
         /// Similarity to the tool's closest example.
         score: f32,
     },
+    /// The tool needs a product id and the request names the product: search for it
+    /// first (`search_products` with these arguments), then call the tool.
+    Resolve {
+        /// The tool to call once the product is found.
+        tool: String,
+        /// Arguments of the search.
+        arguments: Map<String, Value>,
+        /// Similarity to the tool's closest example.
+        score: f32,
+    },
     /// Greeting, help or thanks.
     Chat {
         /// The intent.
@@ -78,7 +88,7 @@ impl Route {
     /// The tool or intent chosen, or `unknown`.
     pub fn label(&self) -> &str {
         match self {
-            Self::Call { tool, .. } | Self::Ask { tool, .. } => tool,
+            Self::Call { tool, .. } | Self::Ask { tool, .. } | Self::Resolve { tool, .. } => tool,
             Self::Chat { intent, .. } => intent,
             Self::Unknown { .. } => "unknown",
         }
@@ -109,9 +119,14 @@ fn llm_err(e: impl std::fmt::Display) -> LlmError {
 
 /// What was said before the latest request, newest first: earlier requests, tool
 /// results and the arguments of earlier calls (where an order id or email may be).
-fn context_of(messages: &[Message]) -> Vec<String> {
+fn context_of(messages: &[Message], request_at: usize) -> Vec<String> {
     let mut out = Vec::new();
-    for m in messages.iter().rev().skip(1) {
+    for (_, m) in messages
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(i, _)| *i != request_at)
+    {
         match m {
             Message::User { content } => out.push(content.clone()),
             Message::Tool { content, .. } => out.push(content.clone()),
@@ -130,6 +145,7 @@ impl RouterModel {
         tools: &[ToolInfo],
         prompts: Prompts,
         store_name: &str,
+        products: Vec<String>,
         settings: RouterSettings,
     ) -> Result<Self, LlmError> {
         let mut labelled: Vec<(String, Vec<String>)> = tools
@@ -149,7 +165,9 @@ impl RouterModel {
                 examples.iter().map(|e| e.to_string()).collect(),
             )
         }));
-        let classifier = Classifier::new(embedder, labelled).await.map_err(llm_err)?;
+        let classifier = Classifier::new(embedder, labelled, products)
+            .await
+            .map_err(llm_err)?;
         Ok(Self {
             classifier,
             schemas: tools
@@ -170,9 +188,21 @@ impl RouterModel {
 
     /// The route for the latest request of `messages`.
     pub async fn route(&self, messages: &[Message]) -> Result<Route, LlmError> {
-        let Some(Message::User { content }) = messages.last() else {
+        // After a product-name lookup the router made itself, the request is the last
+        // user message and the lookup's result is context; then it resolves no further.
+        let resolving = !matches!(messages.last(), Some(Message::Tool { .. }));
+        let Some((at, content)) = messages
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, m)| match m {
+                Message::User { content } => Some((i, content)),
+                _ => None,
+            })
+        else {
             return Ok(Route::Unknown { best: None });
         };
+        let upto = &messages[..=at];
         let ranked = self.classifier.rank(content).await.map_err(llm_err)?;
         // Two orders in one request are two requests: better to say so than do half.
         if extract::distinct_orders(content) > 1 {
@@ -185,11 +215,11 @@ impl RouterModel {
         // A follow-up ("#W2378156, I no longer need it") after a question: read it
         // together with the request that raised the question.
         if chosen.is_none()
-            && let Some(previous) = messages.iter().rev().skip(1).find_map(|m| match m {
+            && let Some(previous) = upto.iter().rev().skip(1).find_map(|m| match m {
                 Message::User { content } => Some(content),
                 _ => None,
             })
-            && matches!(messages.iter().rev().nth(1), Some(Message::Assistant { tool_calls, .. }) if tool_calls.is_empty())
+            && matches!(upto.iter().rev().nth(1), Some(Message::Assistant { tool_calls, .. }) if tool_calls.is_empty())
         {
             let joined = format!("{previous} {content}");
             let again = self.classifier.rank(&joined).await.map_err(llm_err)?;
@@ -209,7 +239,31 @@ impl RouterModel {
                 score: best.score,
             });
         };
-        let found = extract::extract(schema, &text, &context_of(messages));
+        let found = extract::extract(schema, &text, &context_of(messages, at));
+        // A product named rather than numbered: look it up first, then call the tool
+        // with the best match's id (see `complete`).
+        if resolving
+            && found.missing == ["product_id"]
+            && let Some(search) = self.schemas.get(SEARCH_PRODUCTS)
+            && let Some(query) = self
+                .classifier
+                .product_in(&text)
+                .map(Value::from)
+                .or_else(|| {
+                    extract::extract(search, &text, &[])
+                        .arguments
+                        .remove("query")
+                })
+        {
+            let mut arguments = Map::new();
+            arguments.insert("query".into(), query);
+            arguments.insert("limit".into(), Value::from(1));
+            return Ok(Route::Resolve {
+                tool: best.label,
+                arguments,
+                score: best.score,
+            });
+        }
         Ok(if found.missing.is_empty() {
             Route::Call {
                 tool: best.label,
@@ -301,6 +355,17 @@ impl RouterModel {
                     usage: Default::default(),
                 });
             }
+            Route::Resolve { arguments, .. } => {
+                return Ok(ModelReply {
+                    content: None,
+                    tool_calls: vec![ToolCallRequest {
+                        id: format!("{RESOLVE_PREFIX}{}", uuid::Uuid::now_v7().simple()),
+                        name: SEARCH_PRODUCTS.into(),
+                        arguments: Value::Object(arguments).to_string(),
+                    }],
+                    usage: Default::default(),
+                });
+            }
             Route::Ask { tool, missing, .. } => self.render(context! {
                 kind => "ask", missing => self.describe_missing(&tool, &missing), tool,
                 store_name => &self.store_name,
@@ -327,6 +392,10 @@ impl RouterModel {
 
 /// Ids of the calls the router makes start with this, so a result can be told apart.
 pub const ROUTED_CALL_PREFIX: &str = "route_";
+/// Ids of the product lookups the router makes to resolve a name to an id.
+const RESOLVE_PREFIX: &str = "route_resolve_";
+/// The tool that resolves product names.
+const SEARCH_PRODUCTS: &str = "search_products";
 
 fn text_reply(text: String, sink: Option<TextSink<'_>>) -> ModelReply {
     if let Some(sink) = sink {
@@ -351,6 +420,12 @@ impl ChatModel for RouterModel {
         sink: Option<TextSink<'_>>,
     ) -> Result<ModelReply, LlmError> {
         match request.messages.last() {
+            Some(Message::Tool { tool_call_id, .. })
+                if tool_call_id.starts_with(RESOLVE_PREFIX) =>
+            {
+                let route = self.route(request.messages).await?;
+                self.reply(route, sink)
+            }
             Some(Message::Tool { .. }) => self.reply_to_result(request.messages, sink),
             _ => {
                 let route = self.route(request.messages).await?;
@@ -388,10 +463,12 @@ impl ChatModel for RouterFirst {
             Some(Message::Tool { tool_call_id, .. })
                 if tool_call_id.starts_with(ROUTED_CALL_PREFIX) =>
             {
-                self.router.reply_to_result(request.messages, sink)
+                self.router.complete(request, sink).await
             }
             Some(Message::User { .. }) => match self.router.route(request.messages).await? {
-                route @ (Route::Call { .. } | Route::Chat { .. }) => self.router.reply(route, sink),
+                route @ (Route::Call { .. } | Route::Chat { .. } | Route::Resolve { .. }) => {
+                    self.router.reply(route, sink)
+                }
                 _ => self.llm.complete(request, sink).await,
             },
             _ => self.llm.complete(request, sink).await,

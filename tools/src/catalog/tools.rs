@@ -375,6 +375,7 @@ impl Tool for SuggestBundles {
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
     const EXAMPLES: &'static [&'static str] = &[
+        "what goes well with the office chair",
         "what sells well with product 6086499569",
         "suggest a bundle for product 8310926033",
         "what do people buy together with 1656367028",

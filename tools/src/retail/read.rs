@@ -134,6 +134,8 @@ impl Tool for GetProductDetailsTool {
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
     const EXAMPLES: &'static [&'static str] = &[
+        "what colors does the t-shirt come in",
+        "which sizes are there for the hiking boots",
         "show product 6086499569",
         "what variants does product 8310926033 have",
         "details for product id 1656367028",
