@@ -5,26 +5,10 @@
 // Tests fail by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use shopkeeper_memory::profiles::{Identity, Link, NoteRow, Profiles};
-use shopkeeper_memory::{AppDb, TEST_POSTGRES_ENV};
+mod common;
+use common::databases;
 
-async fn databases(dir: &tempfile::TempDir) -> Vec<AppDb> {
-    let mut dbs = vec![
-        AppDb::connect(&format!(
-            "sqlite://{}/app.sqlite?mode=rwc",
-            dir.path().display()
-        ))
-        .await
-        .unwrap(),
-    ];
-    match std::env::var(TEST_POSTGRES_ENV) {
-        Ok(url) if !url.is_empty() => dbs.push(AppDb::connect(&url).await.unwrap()),
-        _ => eprintln!(
-            "notice: {TEST_POSTGRES_ENV} is not set; skipping the PostgreSQL half of this test"
-        ),
-    }
-    dbs
-}
+use shopkeeper_memory::profiles::{Identity, Link, NoteRow, Profiles};
 
 fn link(connector: &str, id: &str) -> Link {
     Link {

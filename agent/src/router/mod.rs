@@ -344,27 +344,13 @@ impl RouterModel {
         let text = match route {
             Route::Call {
                 tool, arguments, ..
-            } => {
-                return Ok(ModelReply {
-                    content: None,
-                    tool_calls: vec![ToolCallRequest {
-                        id: format!("{ROUTED_CALL_PREFIX}{}", uuid::Uuid::now_v7().simple()),
-                        name: tool,
-                        arguments: Value::Object(arguments).to_string(),
-                    }],
-                    usage: Default::default(),
-                });
-            }
+            } => return Ok(call_reply(ROUTED_CALL_PREFIX, tool, arguments)),
             Route::Resolve { arguments, .. } => {
-                return Ok(ModelReply {
-                    content: None,
-                    tool_calls: vec![ToolCallRequest {
-                        id: format!("{RESOLVE_PREFIX}{}", uuid::Uuid::now_v7().simple()),
-                        name: SEARCH_PRODUCTS.into(),
-                        arguments: Value::Object(arguments).to_string(),
-                    }],
-                    usage: Default::default(),
-                });
+                return Ok(call_reply(
+                    RESOLVE_PREFIX,
+                    SEARCH_PRODUCTS.into(),
+                    arguments,
+                ));
             }
             Route::Ask { tool, missing, .. } => self.render(context! {
                 kind => "ask", missing => self.describe_missing(&tool, &missing), tool,
@@ -397,6 +383,19 @@ const RESOLVE_PREFIX: &str = "route_resolve_";
 /// The tool that resolves product names.
 const SEARCH_PRODUCTS: &str = "search_products";
 
+/// A reply that calls `tool`, with an id starting with `prefix`.
+fn call_reply(prefix: &str, tool: String, arguments: Map<String, Value>) -> ModelReply {
+    ModelReply {
+        content: None,
+        tool_calls: vec![ToolCallRequest {
+            id: format!("{prefix}{}", uuid::Uuid::now_v7().simple()),
+            name: tool,
+            arguments: Value::Object(arguments).to_string(),
+        }],
+        usage: Default::default(),
+    }
+}
+
 fn text_reply(text: String, sink: Option<TextSink<'_>>) -> ModelReply {
     if let Some(sink) = sink {
         sink(&text);
@@ -420,13 +419,12 @@ impl ChatModel for RouterModel {
         sink: Option<TextSink<'_>>,
     ) -> Result<ModelReply, LlmError> {
         match request.messages.last() {
+            // A lookup the router made to resolve a product name: route the request again.
             Some(Message::Tool { tool_call_id, .. })
-                if tool_call_id.starts_with(RESOLVE_PREFIX) =>
+                if !tool_call_id.starts_with(RESOLVE_PREFIX) =>
             {
-                let route = self.route(request.messages).await?;
-                self.reply(route, sink)
+                self.reply_to_result(request.messages, sink)
             }
-            Some(Message::Tool { .. }) => self.reply_to_result(request.messages, sink),
             _ => {
                 let route = self.route(request.messages).await?;
                 self.reply(route, sink)

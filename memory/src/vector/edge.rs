@@ -4,8 +4,8 @@
 
 pub use super::Tuning;
 use super::{
-    CONTENT_HASH, Condition as Where, Hit, Kind, Point, VectorError, VectorStore, payload,
-    point_uuid,
+    Condition as Where, Hit, Kind, Point, VectorError, VectorStore, payload, point_uuid,
+    source_and_hash,
 };
 use async_trait::async_trait;
 use qdrant_edge::{
@@ -249,19 +249,7 @@ impl VectorStore for EdgeStore {
             .await?;
         Ok(found
             .into_iter()
-            .map(|p| {
-                let payload = payload_map(p.payload);
-                let source_id = payload
-                    .get("source_id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                Hit {
-                    source_id,
-                    score: p.score,
-                    payload,
-                }
-            })
+            .map(|p| Hit::new(payload_map(p.payload), p.score))
             .collect())
     }
 
@@ -294,14 +282,11 @@ impl VectorStore for EdgeStore {
                         order_by: None,
                     })
                     .map_err(store_err)?;
-                for record in records {
-                    let payload = payload_map(record.payload);
-                    if let (Some(Value::String(id)), Some(Value::String(hash))) =
-                        (payload.get("source_id"), payload.get(CONTENT_HASH))
-                    {
-                        hashes.insert(id.clone(), hash.clone());
-                    }
-                }
+                hashes.extend(
+                    records
+                        .into_iter()
+                        .filter_map(|r| source_and_hash(&payload_map(r.payload))),
+                );
                 match next {
                     Some(n) => offset = Some(n),
                     None => return Ok(hashes),

@@ -63,6 +63,30 @@ pub struct Hit {
     pub payload: Map<String, Value>,
 }
 
+impl Hit {
+    /// A hit from a point's payload (which names its source id) and its score.
+    pub fn new(payload: Map<String, Value>, score: f32) -> Self {
+        let source_id = payload
+            .get("source_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        Self {
+            source_id,
+            score,
+            payload,
+        }
+    }
+}
+
+/// Source id and content hash from a point's payload, if it has both.
+pub fn source_and_hash(payload: &Map<String, Value>) -> Option<(String, String)> {
+    match (payload.get("source_id"), payload.get(CONTENT_HASH)) {
+        (Some(Value::String(id)), Some(Value::String(hash))) => Some((id.clone(), hash.clone())),
+        _ => None,
+    }
+}
+
 /// The payload field holding the hash of the content a point was embedded from.
 pub const CONTENT_HASH: &str = "content_hash";
 

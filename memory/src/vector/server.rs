@@ -3,8 +3,8 @@
 //! filters on both, through keyword payload indexes created with the collection.
 
 use super::{
-    CONTENT_HASH, Condition as Where, Hit, Kind, Point, VectorError, VectorStore, payload,
-    point_uuid,
+    Condition as Where, Hit, Kind, Point, VectorError, VectorStore, payload, point_uuid,
+    source_and_hash,
 };
 use async_trait::async_trait;
 use qdrant_client::qdrant::{
@@ -223,19 +223,7 @@ impl VectorStore for ServerStore {
         Ok(found
             .result
             .into_iter()
-            .map(|p| {
-                let payload = to_json(p.payload);
-                let source_id = payload
-                    .get("source_id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                Hit {
-                    source_id,
-                    score: p.score,
-                    payload,
-                }
-            })
+            .map(|p| Hit::new(to_json(p.payload), p.score))
             .collect())
     }
 
@@ -269,14 +257,11 @@ impl VectorStore for ServerStore {
                 request = request.offset(o);
             }
             let page = self.client.scroll(request).await.map_err(server_err)?;
-            for point in page.result {
-                let payload = to_json(point.payload);
-                if let (Some(Value::String(id)), Some(Value::String(hash))) =
-                    (payload.get("source_id"), payload.get(CONTENT_HASH))
-                {
-                    hashes.insert(id.clone(), hash.clone());
-                }
-            }
+            hashes.extend(
+                page.result
+                    .into_iter()
+                    .filter_map(|p| source_and_hash(&to_json(p.payload))),
+            );
             match page.next_page_offset {
                 Some(next) => offset = Some(next),
                 None => return Ok(hashes),

@@ -81,17 +81,19 @@ async fn nearest(
     let vector = m.recall.embed_one(query).await?;
     let vectors = &m.recall.backends().await?.vectors;
     let shop = m.recall.shop();
-    if vectors.count(shop, kind).await.map_err(memory_err)? == 0 {
-        return Err(ToolError::Memory(format!(
-            "no {}s are indexed yet: run `shopkeeper sync`",
-            kind.as_str()
-        )));
-    }
     let pool = (limit * 4).max(40);
     let mut hits = vectors
         .search_where(shop, kind, &vector, pool, conditions)
         .await
         .map_err(memory_err)?;
+    // Nothing found: say why when it is because nothing was ever indexed (counting only
+    // here keeps it off the usual path).
+    if hits.is_empty() && vectors.count(shop, kind).await.map_err(memory_err)? == 0 {
+        return Err(ToolError::Memory(format!(
+            "no {}s are indexed yet: run `shopkeeper sync`",
+            kind.as_str()
+        )));
+    }
     let words = lexical::tokens(query);
     if !words.is_empty() {
         let mut sharing = conditions.to_vec();
