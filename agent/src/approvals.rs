@@ -288,7 +288,9 @@ impl Approvals {
             .ok_or_else(|| ApprovalError::NotFound(id.into()))
     }
 
-    fn authorise(decider: &Decider, approval: &ApprovalRow) -> Result<(), String> {
+    /// Whether `decider` may decide `approval`, and if not, why (the decision methods check
+    /// it again; fronts use it to answer a click at once).
+    pub fn authorise(decider: &Decider, approval: &ApprovalRow) -> Result<(), String> {
         let required = Role::parse(&approval.required_role).unwrap_or(Role::Owner);
         if decider.customer_facing {
             return Err("a customer-facing conversation can never decide approvals".into());

@@ -120,6 +120,7 @@ pub struct Agent {
     registry: Arc<Registry>,
     db: AppDb,
     system: String,
+    customer_system: Option<String>,
     tools: Vec<ToolSpec>,
     settings: AgentSettings,
     approvals: Approvals,
@@ -157,10 +158,17 @@ impl Agent {
             registry,
             db,
             system,
+            customer_system: None,
             tools,
             settings,
             approvals,
         }
+    }
+
+    /// The system prompt for conversations with customers (by default the staff one).
+    pub fn with_customer_prompt(mut self, system: String) -> Self {
+        self.customer_system = Some(system);
+        self
     }
 
     /// The approvals service over the same database and tools.
@@ -346,8 +354,12 @@ impl Agent {
     }
 
     async fn call_model(&self, run: &mut Run, observer: &dyn Observer) {
+        let system = match (&self.customer_system, run.role) {
+            (Some(customer), Role::Customer) => customer,
+            _ => &self.system,
+        };
         let request = ChatRequest {
-            system: &self.system,
+            system,
             messages: &run.messages,
             tools: &self.tools,
         };

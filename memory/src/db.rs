@@ -61,6 +61,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "profiles",
         include_str!("../migrations/0003_profiles.sql"),
     ),
+    (
+        4,
+        "chat_threads",
+        include_str!("../migrations/0004_chat_threads.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -9,6 +9,7 @@ pub mod data_dir;
 pub mod db;
 pub mod embed;
 pub mod profiles;
+pub mod threads;
 pub mod vector;
 
 pub use approvals::{Alongside, ApprovalRow, AuditRow, Decision, ExecutionRow, OutboxRow};

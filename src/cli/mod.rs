@@ -7,6 +7,7 @@ mod chat;
 mod demo;
 mod models;
 mod recall;
+mod serve;
 mod session;
 mod store;
 mod tool;
@@ -70,6 +71,12 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Run the chat fronts configured in shopkeeper.toml ([telegram], [slack], [discord]).
+    Serve {
+        /// Validate the configuration without connecting, then exit (0 valid, 2 not).
+        #[arg(long)]
+        check: bool,
     },
     /// List and call tools.
     #[command(subcommand)]
@@ -139,6 +146,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => demo::run().await,
         Command::Models(cmd) => models::run(cmd).await,
         Command::Sync { json } => recall::run(config, json).await,
+        Command::Serve { check } => serve::run(config, check).await,
         Command::Tool(cmd) => tool::run(config, cmd).await,
         Command::Approvals(cmd) => approvals::run(config, cmd).await,
         Command::Audit { json } => approvals::audit(config, json).await,

@@ -127,6 +127,8 @@ impl Ops {
         let today = chrono::Local::now().format("%A, %B %-d, %Y").to_string();
         let system =
             prompts.system(Audience::Staff, &self.config.store_name, "merchant", &today)?;
+        let customer_system =
+            prompts.system(Audience::Customer, &self.config.store_name, "customer", &today)?;
         let settings = AgentSettings {
             max_turns: self.config.agent.max_turns,
             tool_timeout: Duration::from_secs(self.config.agent.tool_timeout_secs.max(1)),
@@ -138,7 +140,8 @@ impl Ops {
             self.db.clone(),
             system,
             settings,
-        ))
+        )
+        .with_customer_prompt(customer_system))
     }
 
     /// The offline router over this shop's tools (loads the local embedding model).

@@ -3,7 +3,7 @@
 
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::policy::{Caller, Policy, Requirement};
+use crate::policy::{Caller, Policy, Requirement, Role};
 use crate::tool::{DynTool, Tool};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -40,6 +40,8 @@ pub struct ToolInfo {
     pub parameters: Value,
     /// Example requests that call for it (for the offline router).
     pub examples: &'static [&'static str],
+    /// Only staff may call it (never a customer's conversation).
+    pub staff_only: bool,
 }
 
 impl ToolInfo {
@@ -106,6 +108,7 @@ impl Registry {
             idempotent: T::IDEMPOTENT,
             parameters,
             examples: T::EXAMPLES,
+            staff_only: T::STAFF_ONLY,
         };
         self.tools.insert(
             T::NAME,
@@ -189,7 +192,12 @@ impl Registry {
         name: &str,
         args: &Value,
     ) -> Result<Requirement, ToolError> {
-        let effect = self.validate(name, args)?.effect;
+        let info = self.validate(name, args)?;
+        let effect = info.effect;
+        // Not a policy choice: a customer's conversation never browses other customers.
+        if info.staff_only && caller.role == Role::Customer {
+            return Ok(Requirement::Deny);
+        }
         let amount = match effect {
             Effect::Read | Effect::Draft => None,
             _ => self.entry(name)?.tool.amount_value(args.clone()).await?,

@@ -24,6 +24,9 @@ pub trait Tool: Send + Sync + 'static {
     const IDEMPOTENT: bool;
     /// How people ask for it, for routing requests without a language model.
     const EXAMPLES: &'static [&'static str] = &[];
+    /// Whether only staff may call it, whatever the policy says: tools that browse across
+    /// customers must never answer a customer's conversation.
+    const STAFF_ONLY: bool = false;
 
     /// Runs the tool.
     async fn call(&self, args: Self::Args) -> Result<Value, ToolError>;

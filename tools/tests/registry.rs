@@ -219,3 +219,44 @@ async fn calls_that_change_the_store_are_refused_without_approval() {
         .unwrap_err();
     assert_eq!(err.kind(), "not_allowed");
 }
+
+/// A tool that browses across customers.
+struct Directory;
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct NoArgs {}
+
+#[async_trait::async_trait]
+impl shopkeeper_tools::tool::Tool for Directory {
+    type Args = NoArgs;
+    const NAME: &'static str = "list_everyone";
+    const DESCRIPTION: &'static str = "Every customer.";
+    const EFFECT: Effect = Effect::Read;
+    const IDEMPOTENT: bool = true;
+    const STAFF_ONLY: bool = true;
+
+    async fn call(&self, _args: NoArgs) -> Result<Value, shopkeeper_tools::ToolError> {
+        Ok(json!(["everyone"]))
+    }
+
+    async fn render(&self, _args: &NoArgs) -> String {
+        "list everyone".into()
+    }
+}
+
+#[tokio::test]
+async fn staff_only_tools_refuse_customers_even_when_the_policy_allows_everything() {
+    let mut reg = Registry::new(Policy::allow_all());
+    reg.register(Directory).unwrap();
+    let customer = Caller::new("telegram", Role::Customer);
+    let err = reg
+        .call(&customer, "list_everyone", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "not_allowed", "{err}");
+    let staff = Caller::new("telegram", Role::Staff);
+    assert_eq!(
+        reg.call(&staff, "list_everyone", json!({})).await.unwrap(),
+        json!(["everyone"])
+    );
+}

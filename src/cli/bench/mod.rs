@@ -5,6 +5,8 @@ mod agent;
 mod memory;
 mod router;
 mod store;
+#[cfg(feature = "telegram")]
+mod telegram;
 #[cfg(feature = "embedded-vectors")]
 mod vectors;
 
@@ -82,6 +84,19 @@ pub enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// The Telegram front end to end (`serve` against a fake Bot API and a scripted
+    /// model): messages per second, and latency from update to reply.
+    Telegram {
+        /// Messages in the throughput burst.
+        #[arg(long, default_value_t = 2000)]
+        messages: usize,
+        /// Chats the burst is spread over.
+        #[arg(long, default_value_t = 50)]
+        chats: usize,
+        /// Messages sent one at a time for the latency figure.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
 }
 
 /// Synthetic vector distributions for `bench memory --data`.
@@ -152,6 +167,17 @@ pub async fn run(config: Option<&std::path::Path>, cmd: BenchCommand) -> anyhow:
             concurrent,
             database_url,
         } => agent::run(runs, turns, concurrent, database_url).await,
+        #[cfg(feature = "telegram")]
+        BenchCommand::Telegram {
+            messages,
+            chats,
+            samples,
+        } => telegram::run(messages, chats, samples).await,
+        #[cfg(not(feature = "telegram"))]
+        BenchCommand::Telegram { .. } => {
+            println!("telegram: skipped (built without `telegram`)");
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

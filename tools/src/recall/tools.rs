@@ -274,6 +274,7 @@ pub struct SearchCustomers(Mind);
 impl Tool for SearchCustomers {
     type Args = SearchCustomersArgs;
     const NAME: &'static str = "search_customers";
+    const STAFF_ONLY: bool = true;
     const DESCRIPTION: &'static str = "Find customers by name, email, city or what they bought when the user id is not known. Returns user ids, names, emails and cities, best match first.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;
@@ -374,6 +375,7 @@ pub struct CustomerProfile(Mind);
 impl Tool for CustomerProfile {
     type Args = CustomerRef;
     const NAME: &'static str = "customer_profile";
+    const STAFF_ONLY: bool = true;
     const DESCRIPTION: &'static str = "Get a customer's profile by user id or email: the person across every connected tool, orders count and net spend, and one timeline of orders, support tickets and notes. Use before answering a customer about their history.";
     const EFFECT: Effect = Effect::Read;
     const IDEMPOTENT: bool = true;

@@ -1,0 +1,184 @@
+//! A fake Discord HTTP API on loopback for tests: the REST routes the front uses
+//! (current user, create and edit message, typing, interaction callback), answered with
+//! Discord's JSON shapes, every call recorded; and gateway event bodies to feed the front.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+/// The bot's own user id.
+pub const BOT_ID: u64 = 900_000_000_000_000_001;
+
+#[derive(Default)]
+struct Shared {
+    calls: Mutex<Vec<(String, String, Value)>>,
+    next_id: Mutex<u64>,
+    called: Notify,
+}
+
+/// The running fake; stops when dropped.
+pub struct FakeDiscordApi {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for FakeDiscordApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeDiscordApi")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for FakeDiscordApi {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn user(id: u64, bot: bool) -> Value {
+    json!({"id": id.to_string(), "username": format!("user{id}"), "discriminator": "0",
+           "global_name": null, "avatar": null, "bot": bot})
+}
+
+/// A message as Discord shapes it (gateway `MESSAGE_CREATE` and REST replies alike).
+pub fn message(id: u64, channel: u64, author: u64, content: &str, guild: Option<u64>) -> Value {
+    let mentions: Vec<Value> = if content.contains(&format!("<@{BOT_ID}>")) {
+        vec![user(BOT_ID, true)]
+    } else {
+        Vec::new()
+    };
+    let mut m = json!({
+        "id": id.to_string(), "channel_id": channel.to_string(),
+        "author": user(author, author == BOT_ID), "content": content,
+        "timestamp": "2026-11-29T10:00:00.000000+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": mentions, "mention_roles": [],
+        "attachments": [], "embeds": [], "pinned": false, "type": 0, "components": []
+    });
+    if let Some(g) = guild {
+        m["guild_id"] = json!(g.to_string());
+    }
+    m
+}
+
+/// A button click (`INTERACTION_CREATE` of a message component) by `user` on `message_id`.
+pub fn click(id: u64, channel: u64, user_id: u64, message_id: u64, custom_id: &str) -> Value {
+    json!({
+        "id": id.to_string(), "application_id": "42", "type": 3, "token": format!("tok{id}"),
+        "version": 1, "channel_id": channel.to_string(),
+        "user": user(user_id, false),
+        "data": {"custom_id": custom_id, "component_type": 2},
+        "message": message(message_id, channel, BOT_ID, "card", None),
+        "locale": "en-US", "app_permissions": "0", "entitlements": [],
+        "authorizing_integration_owners": {}
+    })
+}
+
+impl FakeDiscordApi {
+    /// Starts the fake.
+    pub async fn start() -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            next_id: Mutex::new(1_000),
+            ..Shared::default()
+        });
+        let app = axum::Router::new()
+            .route("/api/v10/{*path}", any(route))
+            .with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "fake Discord API stopped");
+            }
+        });
+        Ok(Self { addr, shared, task })
+    }
+
+    /// The URL to configure as `[discord] api_url`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every call so far: method, path (after `/api/v10/`) and JSON body.
+    pub fn calls(&self) -> Vec<(String, String, Value)> {
+        self.shared
+            .calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Waits until `done(calls)` holds, or `timeout` passes; returns the calls then.
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[(String, String, Value)]) -> bool,
+    ) -> Vec<(String, String, Value)> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.shared.called.notified();
+            let calls = self.calls();
+            if done(&calls) || tokio::time::Instant::now() >= deadline {
+                return calls;
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+}
+
+async fn route(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    Path(path): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    shared
+        .calls
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push((method.to_string(), path.clone(), body.clone()));
+    shared.called.notify_waiters();
+    let parts: Vec<&str> = path.split('/').collect();
+    match (method.as_str(), parts.as_slice()) {
+        ("GET", ["users", "@me"]) => Json(user(BOT_ID, true)).into_response(),
+        ("POST", ["channels", channel, "messages"]) => {
+            let id = {
+                let mut next = shared.next_id.lock().unwrap_or_else(PoisonError::into_inner);
+                *next += 1;
+                *next
+            };
+            let channel = channel.parse().unwrap_or(0);
+            let content = body["content"].as_str().unwrap_or("");
+            Json(message(id, channel, BOT_ID, content, None)).into_response()
+        }
+        ("PATCH", ["channels", channel, "messages", id]) => {
+            let content = body["content"].as_str().unwrap_or("");
+            Json(message(
+                id.parse().unwrap_or(0),
+                channel.parse().unwrap_or(0),
+                BOT_ID,
+                content,
+                None,
+            ))
+            .into_response()
+        }
+        ("POST", ["channels", _, "typing"]) | ("POST", ["interactions", _, _, "callback"]) => {
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": "404: Not Found", "code": 0})),
+        )
+            .into_response(),
+    }
+}

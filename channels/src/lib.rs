@@ -1,0 +1,70 @@
+//! Shopkeeper's chat fronts. Every front (Telegram, Slack, Discord) has one shape: it
+//! maps platform users to staff or customers, chats and threads to conversations, renders
+//! replies and approval cards, and hands messages and button clicks to the [`Hub`], which
+//! talks to the agent and the approvals service. Cards for approvals made anywhere reach
+//! the approvers' chats through the outbox ([`Hub::flush`]).
+
+pub mod config;
+#[cfg(feature = "discord")]
+pub mod discord;
+pub mod front;
+pub mod hub;
+pub mod lanes;
+pub mod people;
+pub mod render;
+pub mod serve;
+#[cfg(feature = "slack")]
+pub mod slack;
+#[cfg(feature = "telegram")]
+pub mod telegram;
+
+pub use config::{ChannelsConfig, Secret};
+pub use front::{Card, CardRef, Click, ClickAction, Front, Inbound, Place};
+pub use hub::Hub;
+pub use people::{Directory, Person};
+
+/// Why a front could not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    /// The platform's API refused or could not be reached.
+    #[error("{platform}: {message}")]
+    Platform {
+        /// Which platform.
+        platform: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+    /// No front is running for this platform.
+    #[error("no {0} front is running")]
+    NoFront(String),
+    /// The application database failed.
+    #[error(transparent)]
+    Db(#[from] shopkeeper_memory::DbError),
+    /// The agent could not carry on.
+    #[error(transparent)]
+    Agent(#[from] shopkeeper_agent::AgentError),
+    /// An approval could not be decided.
+    #[error(transparent)]
+    Approval(#[from] shopkeeper_agent::approvals::ApprovalError),
+    /// The configuration is not usable.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Listening for webhooks failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl ChannelError {
+    /// A platform error from anything printable.
+    pub fn platform(platform: &'static str, e: impl std::fmt::Display) -> Self {
+        Self::Platform {
+            platform,
+            message: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! A fake Telegram Bot API server on loopback, for tests and benchmarks: it speaks the
+//! real wire protocol (`/bot<token>/<method>`, JSON in, `{"ok": ..., "result": ...}` out),
+//! serves queued updates to `getUpdates` long polls, and records every call.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::routing::post;
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+/// The bot's own user, as `getMe` returns it.
+pub const BOT_USER_ID: u64 = 900_000_001;
+/// The bot's username.
+pub const BOT_USERNAME: &str = "shopkeeper_test_bot";
+
+#[derive(Default)]
+struct Inner {
+    updates: VecDeque<Value>,
+    next_update: u64,
+    next_message: i64,
+    calls: Vec<(String, Value, Instant)>,
+    record: bool,
+}
+
+struct Shared {
+    token: String,
+    inner: Mutex<Inner>,
+    arrived: Notify,
+    called: Notify,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The running fake; stops when dropped.
+pub struct FakeBotApi {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for FakeBotApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeBotApi")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for FakeBotApi {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn chat_json(chat: i64) -> Value {
+    if chat > 0 {
+        json!({"id": chat, "type": "private", "first_name": format!("User {chat}")})
+    } else {
+        json!({"id": chat, "type": "supergroup", "title": format!("Group {chat}")})
+    }
+}
+
+fn user_json(user: u64) -> Value {
+    json!({"id": user, "is_bot": false, "first_name": format!("User {user}")})
+}
+
+impl FakeBotApi {
+    /// Starts a fake that accepts `token` and records every call.
+    pub async fn start(token: &str) -> std::io::Result<Self> {
+        Self::spawn(token, true).await
+    }
+
+    /// Starts a fake that keeps only counts (for benchmarks that run long).
+    pub async fn start_unrecorded(token: &str) -> std::io::Result<Self> {
+        Self::spawn(token, false).await
+    }
+
+    async fn spawn(token: &str, record: bool) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            token: token.into(),
+            inner: Mutex::new(Inner {
+                next_update: 1,
+                next_message: 1,
+                record,
+                ..Inner::default()
+            }),
+            arrived: Notify::new(),
+            called: Notify::new(),
+        });
+        let app = axum::Router::new()
+            .route("/{bot}/{method}", post(method))
+            .with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "fake Bot API stopped");
+            }
+        });
+        Ok(Self { addr, shared, task })
+    }
+
+    /// The URL to configure as `[telegram] api_url`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn push(&self, kind: &str, body: Value) -> u64 {
+        let id = {
+            let mut inner = self.shared.lock();
+            let id = inner.next_update;
+            inner.next_update += 1;
+            inner.updates.push_back(json!({"update_id": id, kind: body}));
+            id
+        };
+        self.shared.arrived.notify_waiters();
+        id
+    }
+
+    /// Queues a text message from `user` in `chat` (positive: a private chat); returns
+    /// the update id.
+    pub fn push_message(&self, chat: i64, user: u64, text: &str) -> u64 {
+        let message_id = self.next_message_id();
+        self.push(
+            "message",
+            json!({"message_id": message_id, "date": now_secs(), "chat": chat_json(chat),
+                   "from": user_json(user), "text": text}),
+        )
+    }
+
+    /// Queues a button click by `user` on the bot's message `message_id` in `chat`.
+    pub fn push_click(&self, chat: i64, user: u64, message_id: i64, data: &str) -> String {
+        let query_id = format!("cb{}", self.shared.lock().next_update);
+        self.push(
+            "callback_query",
+            json!({"id": query_id, "from": user_json(user), "chat_instance": format!("ci{chat}"),
+                   "data": data,
+                   "message": {"message_id": message_id, "date": now_secs(), "chat": chat_json(chat),
+                               "from": {"id": BOT_USER_ID, "is_bot": true, "first_name": "Shopkeeper"},
+                               "text": "card"}}),
+        );
+        query_id
+    }
+
+    /// A webhook body: the update JSON for a text message (not queued).
+    pub fn message_update(&self, chat: i64, user: u64, text: &str) -> Value {
+        let (id, message_id) = {
+            let mut inner = self.shared.lock();
+            let id = inner.next_update;
+            inner.next_update += 1;
+            (id, inner.next_message)
+        };
+        json!({"update_id": id, "message": {"message_id": message_id, "date": now_secs(),
+               "chat": chat_json(chat), "from": user_json(user), "text": text}})
+    }
+
+    fn next_message_id(&self) -> i64 {
+        let mut inner = self.shared.lock();
+        let id = inner.next_message;
+        inner.next_message += 1;
+        id
+    }
+
+    /// Every call so far: method name and JSON parameters.
+    pub fn calls(&self) -> Vec<(String, Value)> {
+        self.shared
+            .lock()
+            .calls
+            .iter()
+            .map(|(m, p, _)| (m.clone(), p.clone()))
+            .collect()
+    }
+
+    /// Calls of one method.
+    pub fn calls_of(&self, method: &str) -> Vec<Value> {
+        self.calls()
+            .into_iter()
+            .filter(|(m, _)| m == method)
+            .map(|(_, p)| p)
+            .collect()
+    }
+
+    /// Waits until `done(calls)` holds, or `timeout` passes; returns the calls then.
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[(String, Value)]) -> bool,
+    ) -> Vec<(String, Value)> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.shared.called.notified();
+            let calls = self.calls();
+            if done(&calls) || tokio::time::Instant::now() >= deadline {
+                return calls;
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+
+    /// How many `sendMessage` calls arrived at or after `since`.
+    pub fn sent_since(&self, since: Instant) -> usize {
+        self.shared
+            .lock()
+            .calls
+            .iter()
+            .filter(|(m, _, t)| m == "sendMessage" && *t >= since)
+            .count()
+    }
+
+    /// `sendMessage` calls received after `since` (for benchmarks), with times.
+    pub fn messages_since(&self, since: Instant) -> Vec<(Value, Instant)> {
+        self.shared
+            .lock()
+            .calls
+            .iter()
+            .filter(|(m, _, t)| m == "sendMessage" && *t >= since)
+            .map(|(_, p, t)| (p.clone(), *t))
+            .collect()
+    }
+}
+
+async fn method(
+    State(shared): State<Arc<Shared>>,
+    Path((bot, method)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Json<Value> {
+    if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
+        return Json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"}));
+    }
+    let params: Value = serde_json::from_slice(&body).unwrap_or_else(|_| json!({}));
+    let result = match method.as_str() {
+        "getUpdates" => return Json(json!({"ok": true, "result": updates(&shared, &params).await})),
+        "getMe" => json!({"id": BOT_USER_ID, "is_bot": true, "first_name": "Shopkeeper",
+                          "username": BOT_USERNAME, "can_join_groups": true,
+                          "can_read_all_group_messages": false, "supports_inline_queries": false}),
+        "sendMessage" | "editMessageText" => {
+            let chat = params.get("chat_id").and_then(Value::as_i64).unwrap_or(0);
+            let message_id = match params.get("message_id").and_then(Value::as_i64) {
+                Some(id) => id,
+                None => {
+                    let mut inner = shared.lock();
+                    let id = inner.next_message;
+                    inner.next_message += 1;
+                    id
+                }
+            };
+            let mut message = json!({"message_id": message_id, "date": now_secs(),
+                "chat": chat_json(chat),
+                "from": {"id": BOT_USER_ID, "is_bot": true, "first_name": "Shopkeeper"},
+                "text": params.get("text").cloned().unwrap_or(Value::Null)});
+            if let Some(markup) = params.get("reply_markup") {
+                message["reply_markup"] = markup.clone();
+            }
+            message
+        }
+        "answerCallbackQuery" | "sendChatAction" | "setWebhook" | "deleteWebhook" => json!(true),
+        other => {
+            return Json(
+                json!({"ok": false, "error_code": 404, "description": format!("Not Found: method {other}")}),
+            );
+        }
+    };
+    if method == "sendMessage" || method == "editMessageText" {
+        // What the test inspects: the parameters, plus the message id the bot got back.
+        let mut recorded = params.clone();
+        recorded["message_id"] = result["message_id"].clone();
+        record(&shared, &method, recorded);
+    } else {
+        record(&shared, &method, params);
+    }
+    Json(json!({"ok": true, "result": result}))
+}
+
+fn record(shared: &Shared, method: &str, params: Value) {
+    {
+        let mut inner = shared.lock();
+        if inner.record || method == "sendMessage" {
+            inner.calls.push((method.into(), params, Instant::now()));
+        }
+    }
+    shared.called.notify_waiters();
+}
+
+async fn updates(shared: &Shared, params: &Value) -> Value {
+    let offset = params.get("offset").and_then(Value::as_u64).unwrap_or(0);
+    let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
+    loop {
+        let notified = shared.arrived.notified();
+        {
+            let mut inner = shared.lock();
+            // Confirmed updates are forgotten, as Telegram does.
+            while inner
+                .updates
+                .front()
+                .and_then(|u| u["update_id"].as_u64())
+                .is_some_and(|id| id < offset)
+            {
+                inner.updates.pop_front();
+            }
+            if !inner.updates.is_empty() {
+                return Value::Array(inner.updates.iter().take(100).cloned().collect());
+            }
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return json!([]);
+        }
+    }
+}
