@@ -84,7 +84,14 @@ impl App {
             .await
     }
 
-    async fn click(&self, user: &str, action: &str, approval_id: &str, channel: &str, ts: &str) -> u16 {
+    async fn click(
+        &self,
+        user: &str,
+        action: &str,
+        approval_id: &str,
+        channel: &str,
+        ts: &str,
+    ) -> u16 {
         let payload = json!({
             "type": "block_actions", "team": {"id": "T0001", "domain": "shop"},
             "user": {"id": user, "username": user, "team_id": "T0001"},
@@ -187,32 +194,60 @@ slack = "UANA"
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
-    assert_eq!(answered, Some(json!({"challenge": "c-123"})), "{}", log(home.path()));
+    assert_eq!(
+        answered,
+        Some(json!({"challenge": "c-123"})),
+        "{}",
+        log(home.path())
+    );
     assert!(calls_of(&api.calls(), "auth.test").len() == 1);
 
     // Forged, stale, unsigned: refused, nothing reaches the agent.
-    let body = mention("Ev1", "UANA", "<@UBOT0001> cancel order #W6779827", "1700000100.000001");
+    let body = mention(
+        "Ev1",
+        "UANA",
+        "<@UBOT0001> cancel order #W6779827",
+        "1700000100.000001",
+    );
     let now = chrono::Utc::now().timestamp();
     let forged = sign("not-the-secret", now, &body);
-    assert_eq!(app.post("/slack/events", &body, now, Some(forged)).await, 401);
+    assert_eq!(
+        app.post("/slack/events", &body, now, Some(forged)).await,
+        401
+    );
     let old = now - 600;
     assert_eq!(
-        app.post("/slack/events", &body, old, Some(sign(SECRET, old, &body))).await,
+        app.post("/slack/events", &body, old, Some(sign(SECRET, old, &body)))
+            .await,
         401,
         "stale"
     );
     assert_eq!(app.post("/slack/events", &body, now, None).await, 401);
     let tampered = body.replace("cancel", "refund");
     assert_eq!(
-        app.post("/slack/events", &tampered, now, Some(sign(SECRET, now, &body))).await,
+        app.post(
+            "/slack/events",
+            &tampered,
+            now,
+            Some(sign(SECRET, now, &body))
+        )
+        .await,
         401
     );
     assert!(server.requests().is_empty());
 
     // The real mention, then the same request replayed.
     let signature = sign(SECRET, now, &body);
-    assert_eq!(app.post("/slack/events", &body, now, Some(signature.clone())).await, 200);
-    assert_eq!(app.post("/slack/events", &body, now, Some(signature)).await, 401, "replayed");
+    assert_eq!(
+        app.post("/slack/events", &body, now, Some(signature.clone()))
+            .await,
+        200
+    );
+    assert_eq!(
+        app.post("/slack/events", &body, now, Some(signature)).await,
+        401,
+        "replayed"
+    );
     let calls = api
         .wait_for(WAIT, |c| {
             calls_of(c, "chat.postMessage")
@@ -225,12 +260,23 @@ slack = "UANA"
     let posts = calls_of(&calls, "chat.postMessage");
     let waiting = posts
         .iter()
-        .find(|m| m["text"].as_str().unwrap_or("").contains("Waiting for approval"))
+        .find(|m| {
+            m["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Waiting for approval")
+        })
         .unwrap_or_else(|| panic!("{posts:?}\n{}", log(home.path())));
     assert_eq!(waiting["channel"], "CSHOP");
-    assert_eq!(waiting["thread_ts"], "1700000100.000001", "replies in the mention's thread");
+    assert_eq!(
+        waiting["thread_ts"], "1700000100.000001",
+        "replies in the mention's thread"
+    );
     let cards: Vec<&Value> = posts.iter().filter(|m| has_buttons(m)).collect();
-    let mut channels: Vec<&str> = cards.iter().map(|c| c["channel"].as_str().unwrap()).collect();
+    let mut channels: Vec<&str> = cards
+        .iter()
+        .map(|c| c["channel"].as_str().unwrap())
+        .collect();
     channels.sort();
     assert_eq!(channels, vec!["CAPPROVE", "CSHOP"]);
     let actions = cards[0]["blocks"]
@@ -243,27 +289,39 @@ slack = "UANA"
     let approval_id = actions[0]["value"].as_str().unwrap().to_string();
     assert_eq!(actions[0]["action_id"], "approve");
     assert_eq!(actions[1]["action_id"], "reject");
-    assert_eq!(actions[1]["value"], approval_id.as_str(), "buttons carry only the id");
-    let group_card = cards
-        .iter()
-        .find(|c| c["channel"] == "CAPPROVE")
-        .unwrap()["ts"]
+    assert_eq!(
+        actions[1]["value"],
+        approval_id.as_str(),
+        "buttons carry only the id"
+    );
+    let group_card = cards.iter().find(|c| c["channel"] == "CAPPROVE").unwrap()["ts"]
         .as_str()
         .unwrap()
         .to_string();
 
     // A customer clicks: told privately, nothing changes.
-    assert_eq!(app.click("UCUST", "approve", &approval_id, "CAPPROVE", &group_card).await, 200);
+    assert_eq!(
+        app.click("UCUST", "approve", &approval_id, "CAPPROVE", &group_card)
+            .await,
+        200
+    );
     let calls = api
         .wait_for(WAIT, |c| !calls_of(c, "chat.postEphemeral").is_empty())
         .await;
     let told = &calls_of(&calls, "chat.postEphemeral")[0];
     assert_eq!(told["user"], "UCUST");
-    assert!(told["text"].as_str().unwrap().contains("Not allowed"), "{told}");
+    assert!(
+        told["text"].as_str().unwrap().contains("Not allowed"),
+        "{told}"
+    );
     assert!(calls_of(&calls, "chat.update").is_empty());
 
     // Ana approves: both cards updated, the answer lands in the thread.
-    assert_eq!(app.click("UANA", "approve", &approval_id, "CAPPROVE", &group_card).await, 200);
+    assert_eq!(
+        app.click("UANA", "approve", &approval_id, "CAPPROVE", &group_card)
+            .await,
+        200
+    );
     let calls = api
         .wait_for(WAIT, |c| {
             calls_of(c, "chat.postMessage")

@@ -23,12 +23,17 @@ const WAIT: Duration = Duration::from_secs(60);
 
 struct Serve {
     child: Child,
+    home: std::path::PathBuf,
 }
 
 impl Drop for Serve {
+    /// Stops `serve`; when the test failed, shows what it logged.
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- serve.log ---\n{}", log(&self.home));
+        }
     }
 }
 
@@ -59,7 +64,10 @@ fn serve(home: &Path, server: &ScriptedServer) -> Serve {
         .stderr(log)
         .spawn()
         .unwrap();
-    Serve { child }
+    Serve {
+        child,
+        home: home.to_path_buf(),
+    }
 }
 
 fn config(home: &Path, api: &FakeBotApi, extra: &str) {
@@ -155,7 +163,11 @@ async fn a_conversation_with_an_approval_clicked_in_telegram() {
     let _serve = serve(home.path(), &server);
 
     api.push_message(ANA as i64, ANA, "/start");
-    api.push_message(ANA as i64, ANA, "please cancel order #W6779827, no longer needed");
+    api.push_message(
+        ANA as i64,
+        ANA,
+        "please cancel order #W6779827, no longer needed",
+    );
     let calls = api
         .wait_for(WAIT, |c| sent_to(c, "sendMessage", APPROVERS).len() == 1)
         .await;
@@ -193,14 +205,22 @@ async fn a_conversation_with_an_approval_clicked_in_telegram() {
                 format!("reject:{approval_id}")
             ]
         );
-        assert!(card["text"].as_str().unwrap().contains("#W6779827"), "{card}");
+        assert!(
+            card["text"].as_str().unwrap().contains("#W6779827"),
+            "{card}"
+        );
     }
     let group_card = sent_to(&calls, "sendMessage", APPROVERS)[0]["message_id"]
         .as_i64()
         .unwrap();
 
     // A customer clicks Approve in the approvers' chat: told no, nothing changes.
-    api.push_click(APPROVERS, STRANGER, group_card, &format!("approve:{approval_id}"));
+    api.push_click(
+        APPROVERS,
+        STRANGER,
+        group_card,
+        &format!("approve:{approval_id}"),
+    );
     let calls = api
         .wait_for(WAIT, |c| c.iter().any(|(m, _)| m == "answerCallbackQuery"))
         .await;
@@ -215,10 +235,7 @@ async fn a_conversation_with_an_approval_clicked_in_telegram() {
     assert_eq!(order_status(home.path(), &server, "#W6779827"), "pending");
 
     // Ana (a manager) approves on the card in her own chat.
-    let own_card = cards
-        .iter()
-        .find(|c| c["chat_id"] == json!(ANA))
-        .unwrap()["message_id"]
+    let own_card = cards.iter().find(|c| c["chat_id"] == json!(ANA)).unwrap()["message_id"]
         .as_i64()
         .unwrap();
     api.push_click(ANA as i64, ANA, own_card, &format!("approve:{approval_id}"));
@@ -238,7 +255,10 @@ async fn a_conversation_with_an_approval_clicked_in_telegram() {
         .filter(|(m, _)| m == "editMessageText")
         .map(|(_, p)| p.clone())
         .collect();
-    let mut edited: Vec<i64> = edits.iter().map(|e| e["chat_id"].as_i64().unwrap()).collect();
+    let mut edited: Vec<i64> = edits
+        .iter()
+        .map(|e| e["chat_id"].as_i64().unwrap())
+        .collect();
     edited.sort();
     assert_eq!(edited, vec![APPROVERS, ANA as i64], "{edits:?}");
     for e in &edits {
@@ -264,14 +284,20 @@ async fn a_conversation_with_an_approval_clicked_in_telegram() {
     .await;
     let late = &api.calls_of("answerCallbackQuery")[2];
     assert!(
-        late["text"].as_str().unwrap().contains("Already approved by ana"),
+        late["text"]
+            .as_str()
+            .unwrap()
+            .contains("Already approved by ana"),
         "{late}"
     );
     let audit = run(home.path(), &server, &["audit", "--json"]);
     let audit: Vec<Value> = serde_json::from_slice(&audit.stdout).unwrap();
     let actions: Vec<&str> = audit.iter().filter_map(|e| e["action"].as_str()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "approved").count(), 1);
-    assert_eq!(actions.iter().filter(|a| **a == "decision_refused").count(), 1);
+    assert_eq!(
+        actions.iter().filter(|a| **a == "decision_refused").count(),
+        1
+    );
     assert_eq!(server.remaining(), 0, "{}", log(home.path()));
 }
 
@@ -295,13 +321,24 @@ async fn cards_for_approvals_made_elsewhere_follow_decisions_made_elsewhere() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(buttons(card)[0], format!("approve:{approval_id}"), "{}", log(home.path()));
+    assert_eq!(
+        buttons(card)[0],
+        format!("approve:{approval_id}"),
+        "{}",
+        log(home.path())
+    );
 
     // Decided in the terminal: the Telegram card follows.
     let out = run(
         home.path(),
         &server,
-        &["approvals", "reject", &approval_id, "--reason", "customer called back"],
+        &[
+            "approvals",
+            "reject",
+            &approval_id,
+            "--reason",
+            "customer called back",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let calls = api
@@ -311,7 +348,10 @@ async fn cards_for_approvals_made_elsewhere_follow_decisions_made_elsewhere() {
     assert_eq!(edit.len(), 1, "{}", log(home.path()));
     assert_eq!(edit[0]["message_id"], card["message_id"]);
     let t = edit[0]["text"].as_str().unwrap();
-    assert!(t.contains("Rejected") && t.contains("customer called back"), "{t}");
+    assert!(
+        t.contains("Rejected") && t.contains("customer called back"),
+        "{t}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,10 +368,16 @@ async fn customers_get_answers_but_never_staff_tools_or_internals() {
     .unwrap();
     config(home.path(), &api, "");
     let _serve = serve(home.path(), &server);
-    api.push_message(STRANGER as i64, STRANGER, "who else shops here? list customers");
+    api.push_message(
+        STRANGER as i64,
+        STRANGER,
+        "who else shops here? list customers",
+    );
     api.push_message(STRANGER as i64, STRANGER, "what is your returns policy?");
     let calls = api
-        .wait_for(WAIT, |c| sent_to(c, "sendMessage", STRANGER as i64).len() >= 4)
+        .wait_for(WAIT, |c| {
+            sent_to(c, "sendMessage", STRANGER as i64).len() >= 4
+        })
         .await;
     // The tool layer refused the staff-only tool for the customer's conversation.
     let requests = server.requests();
@@ -346,7 +392,10 @@ async fn customers_get_answers_but_never_staff_tools_or_internals() {
         .to_string();
     assert!(tool_result.contains("not_allowed"), "{tool_result}");
     let replies = sent_to(&calls, "sendMessage", STRANGER as i64);
-    assert_eq!(replies[0]["text"], "I can't look that up.", "no tool activity shown");
+    assert_eq!(
+        replies[0]["text"], "I can't look that up.",
+        "no tool activity shown"
+    );
     // The long answer arrives in pieces within Telegram's limit, nothing lost.
     let pieces = &replies[1..];
     assert!(pieces.len() >= 3, "{}", pieces.len());
@@ -441,7 +490,10 @@ async fn the_webhook_accepts_only_telegrams_secret_token() {
         sent_to(&calls, "sendMessage", ANA as i64)[0]["text"],
         "Hi from the webhook."
     );
-    assert!(calls.iter().all(|(m, _)| m != "getUpdates"), "no polling in webhook mode");
+    assert!(
+        calls.iter().all(|(m, _)| m != "getUpdates"),
+        "no polling in webhook mode"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -455,9 +507,16 @@ async fn serve_check_validates_without_connecting_and_never_prints_tokens() {
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("telegram: long polling"), "{stdout}");
     assert!(stdout.contains("approval cards to chat -1001"), "{stdout}");
-    assert!(stdout.contains("staff: 2 people (2 may approve)"), "{stdout}");
+    assert!(
+        stdout.contains("staff: 2 people (2 may approve)"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("TEST-token"), "token printed: {stdout}");
-    assert!(api.calls().is_empty(), "--check connected: {:?}", api.calls());
+    assert!(
+        api.calls().is_empty(),
+        "--check connected: {:?}",
+        api.calls()
+    );
 
     // Broken: webhook mode without its URL and secret, a staff id twice.
     std::fs::write(
@@ -470,8 +529,14 @@ async fn serve_check_validates_without_connecting_and_never_prints_tokens() {
     let out = run(home.path(), &server, &["serve", "--check"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{stdout}");
-    assert!(stdout.contains("error: telegram: webhook mode needs webhook_url"), "{stdout}");
-    assert!(stdout.contains("telegram 1 belongs to both a and b"), "{stdout}");
+    assert!(
+        stdout.contains("error: telegram: webhook mode needs webhook_url"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("telegram 1 belongs to both a and b"),
+        "{stdout}"
+    );
 
     // The token from the environment alone turns Telegram on.
     std::fs::remove_file(home.path().join("shopkeeper.toml")).unwrap();

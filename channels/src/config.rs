@@ -166,7 +166,8 @@ impl Default for SlackConfig {
 pub struct DiscordConfig {
     /// Bot token (`SHOPKEEPER_DISCORD_TOKEN`).
     pub token: Option<Secret>,
-    /// Replaces `https://discord.com` for HTTP calls (a proxy); empty means Discord itself.
+    /// Replaces `https://discord.com` for HTTP calls: a rate-limiting proxy such as
+    /// twilight-http-proxy (serenity's own rate limiter is then off); empty means Discord.
     pub api_url: Option<String>,
     /// Channel id where approvals requested anywhere are posted.
     pub approvals_channel: Option<u64>,
@@ -193,8 +194,10 @@ impl ChannelsConfig {
         if let Some(v) = var("SHOPKEEPER_TELEGRAM_TOKEN") {
             self.telegram.get_or_insert_with(Default::default).token = Some(Secret::new(v));
         }
-        if let (Some(v), Some(t)) = (var("SHOPKEEPER_TELEGRAM_WEBHOOK_SECRET"), &mut self.telegram)
-        {
+        if let (Some(v), Some(t)) = (
+            var("SHOPKEEPER_TELEGRAM_WEBHOOK_SECRET"),
+            &mut self.telegram,
+        ) {
             t.webhook_secret = Some(Secret::new(v));
         }
         if let Some(v) = var("SHOPKEEPER_SLACK_BOT_TOKEN") {
@@ -368,7 +371,9 @@ fn check_slack(s: &SlackConfig, report: &mut CheckReport) {
     }
     report.lines.push(format!(
         "slack: {mode}, approval cards to {}",
-        s.approvals_channel.as_deref().unwrap_or("the asking thread only")
+        s.approvals_channel
+            .as_deref()
+            .unwrap_or("the asking thread only")
     ));
 }
 
@@ -431,7 +436,8 @@ mod tests {
 
     #[test]
     fn env_tokens_turn_fronts_on_and_are_never_printed() {
-        let mut c = ChannelsConfig::from_toml("store_name = \"x\"\n[llm]\nmodel = \"m\"\n").unwrap();
+        let mut c =
+            ChannelsConfig::from_toml("store_name = \"x\"\n[llm]\nmodel = \"m\"\n").unwrap();
         assert!(c.telegram.is_none(), "other sections are ignored");
         c.apply_env(|k| {
             (k == "SHOPKEEPER_TELEGRAM_TOKEN").then(|| "123456:ABCDEFGHIJKLMNOP".to_string())
@@ -439,7 +445,10 @@ mod tests {
         let t = c.telegram.as_ref().unwrap();
         assert_eq!(t.api_url, "https://api.telegram.org");
         let shown = format!("{c:?}");
-        assert!(!shown.contains("ABCDEFGH") && shown.contains("***MNOP"), "{shown}");
+        assert!(
+            !shown.contains("ABCDEFGH") && shown.contains("***MNOP"),
+            "{shown}"
+        );
         let report = c.check(&[]);
         assert!(report.problems.is_empty(), "{:?}", report.problems);
         assert!(report.lines.iter().all(|l| !l.contains("ABCDEFGH")));
@@ -475,7 +484,10 @@ mod tests {
             "needs signing_secret",
             "telegram 1 belongs to both ana and bo",
         ] {
-            assert!(problems.contains(expected), "{expected} missing in:\n{problems}");
+            assert!(
+                problems.contains(expected),
+                "{expected} missing in:\n{problems}"
+            );
         }
         assert!(ChannelsConfig::from_toml("[telegram]\ntokn = \"1:x\"\n").is_err());
     }

@@ -3,9 +3,9 @@
 //! service, and relays the outbox (cards for new approvals, edits for decided ones, the
 //! answers of runs that resume).
 
+use crate::ChannelError;
 use crate::front::{Card, CardRef, Click, ClickAction, Front, Inbound, Place};
 use crate::people::{Directory, Person};
-use crate::ChannelError;
 use shopkeeper_agent::approvals::Approvals;
 use shopkeeper_agent::{Agent, AgentError, Decided, Observer, Outcome, RunStatus, ToolCallRequest};
 use shopkeeper_memory::{ApprovalRow, ConversationInfo, OutboxRow};
@@ -149,7 +149,9 @@ impl Hub {
         let _turn = lock.lock().await;
         let text = msg.text.trim();
         if let Some(command) = command(text) {
-            return self.command(&*front, &msg.place, &person, &key, command).await;
+            return self
+                .command(&*front, &msg.place, &person, &key, command)
+                .await;
         }
         if text.is_empty() {
             return Ok(());
@@ -369,7 +371,11 @@ impl Hub {
         let person = self.person(&click.platform, &click.user);
         let decider = person.decider();
         let decided = match click.action {
-            ClickAction::Approve => self.approvals().approve(&click.approval_id, &decider).await?,
+            ClickAction::Approve => {
+                self.approvals()
+                    .approve(&click.approval_id, &decider)
+                    .await?
+            }
             ClickAction::Reject => {
                 let reason = format!("rejected in {}", click.platform);
                 self.approvals()
@@ -396,7 +402,9 @@ impl Hub {
                 match self.deliver(&row).await {
                     Ok(()) => self.agent.db().mark_delivered(&row.id).await?,
                     // Left undelivered: the next flush tries again.
-                    Err(e) => tracing::warn!(topic = row.topic, error = %e, "cannot deliver a notification"),
+                    Err(e) => {
+                        tracing::warn!(topic = row.topic, error = %e, "cannot deliver a notification")
+                    }
                 }
             }
             for run_id in self.approvals().runs_ready().await? {
@@ -480,8 +488,12 @@ impl Hub {
         let current = self.agent.db().approval(&approval.id).await?;
         let mut shown = current.as_ref().map(cards).unwrap_or_default();
         shown.push(at);
-        let json = serde_json::to_string(&shown).map_err(|e| ChannelError::Config(e.to_string()))?;
-        self.agent.db().set_approval_cards(&approval.id, &json).await?;
+        let json =
+            serde_json::to_string(&shown).map_err(|e| ChannelError::Config(e.to_string()))?;
+        self.agent
+            .db()
+            .set_approval_cards(&approval.id, &json)
+            .await?;
         Ok(())
     }
 
@@ -500,7 +512,11 @@ impl Hub {
         let Some(outcome) = self.agent.resume_decided(run_id, &activity).await? else {
             return Ok(());
         };
-        let conversation = self.agent.db().conversation(&outcome.conversation_id).await?;
+        let conversation = self
+            .agent
+            .db()
+            .conversation(&outcome.conversation_id)
+            .await?;
         let Some(place) = self.place_of(&outcome.conversation_id).await? else {
             // Not a chat conversation (CLI, workflow): its answer is stored, nothing to post.
             return Ok(());

@@ -79,7 +79,9 @@ pub fn convert(markdown: &str, markup: Markup) -> String {
                 TagEnd::Heading(_) => out.push_str(if html { "</b>\n\n" } else { "*\n\n" }),
                 TagEnd::Emphasis => out.push_str(if html { "</i>" } else { "_" }),
                 TagEnd::Strikethrough => out.push_str(if html { "</s>" } else { "~" }),
-                TagEnd::CodeBlock => out.push_str(if html { "</code></pre>\n\n" } else { "```\n\n" }),
+                TagEnd::CodeBlock => {
+                    out.push_str(if html { "</code></pre>\n\n" } else { "```\n\n" })
+                }
                 TagEnd::BlockQuote(_) => out.push_str(if html { "</blockquote>\n" } else { "\n" }),
                 TagEnd::Paragraph => out.push_str(if lists.is_empty() { "\n\n" } else { "\n" }),
                 TagEnd::List(_) => {
@@ -213,7 +215,11 @@ mod tests {
             let pieces = split(&md, 200, markup);
             assert!(pieces.len() > 3, "{markup:?}: {}", pieces.len());
             for p in &pieces {
-                assert!(p.chars().count() <= 200, "{markup:?}: {} chars", p.chars().count());
+                assert!(
+                    p.chars().count() <= 200,
+                    "{markup:?}: {} chars",
+                    p.chars().count()
+                );
                 if markup == Markup::TelegramHtml {
                     assert_eq!(p.matches("<b>").count(), p.matches("</b>").count(), "{p}");
                 }

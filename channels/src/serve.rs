@@ -70,13 +70,12 @@ pub async fn run(
             .listen
             .parse()
             .map_err(|e| ChannelError::Config(format!("[serve] listen: {e}")))?;
-        let listener =
-            tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|source| ChannelError::Listen {
-                    addr: addr.to_string(),
-                    source,
-                })?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ChannelError::Listen {
+                addr: addr.to_string(),
+                source,
+            })?;
         tasks.spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {
                 tracing::error!(error = %e, "webhook listener stopped");

@@ -118,7 +118,22 @@ impl AppDb {
                 .await?;
         }
         let db = Self { pool, backend };
-        Migrator::new(Embedded).await?.run(&db.pool).await?;
+        let migrator = Migrator::new(Embedded).await?;
+        // SQLite has no migration lock: two processes opening a fresh file at once (`serve`
+        // and a CLI command) race to apply the same migration, and the loser's transaction
+        // fails. Trying again finds it applied.
+        let mut attempt = 0;
+        loop {
+            match migrator.run(&db.pool).await {
+                Ok(()) => break,
+                Err(e) if attempt < 5 && backend == Backend::Sqlite => {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, "migration raced another process; retrying");
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         Ok(db)
     }
 

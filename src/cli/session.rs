@@ -127,8 +127,12 @@ impl Ops {
         let today = chrono::Local::now().format("%A, %B %-d, %Y").to_string();
         let system =
             prompts.system(Audience::Staff, &self.config.store_name, "merchant", &today)?;
-        let customer_system =
-            prompts.system(Audience::Customer, &self.config.store_name, "customer", &today)?;
+        let customer_system = prompts.system(
+            Audience::Customer,
+            &self.config.store_name,
+            "customer",
+            &today,
+        )?;
         let settings = AgentSettings {
             max_turns: self.config.agent.max_turns,
             tool_timeout: Duration::from_secs(self.config.agent.tool_timeout_secs.max(1)),

@@ -79,6 +79,7 @@ pub fn click(id: u64, channel: u64, user_id: u64, message_id: u64, custom_id: &s
         "data": {"custom_id": custom_id, "component_type": 2},
         "message": message(message_id, channel, BOT_ID, "card", None),
         "locale": "en-US", "app_permissions": "0", "entitlements": [],
+        "attachment_size_limit": 10_485_760, "context": 1,
         "authorizing_integration_owners": {}
     })
 }
@@ -153,7 +154,10 @@ async fn route(
         ("GET", ["users", "@me"]) => Json(user(BOT_ID, true)).into_response(),
         ("POST", ["channels", channel, "messages"]) => {
             let id = {
-                let mut next = shared.next_id.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut next = shared
+                    .next_id
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
                 *next += 1;
                 *next
             };

@@ -60,6 +60,19 @@ fn buttons(approval_id: &str) -> Vec<CreateActionRow> {
     ])]
 }
 
+/// serenity's HTTP client, through `proxy` when set. serenity's own rate limiter ignores
+/// the proxy, so behind one it is off: the proxy is the one that rate-limits.
+fn http(token: &str, proxy: Option<&str>) -> Http {
+    let builder = HttpBuilder::new(token);
+    match proxy {
+        Some(url) => builder
+            .proxy(url.trim_end_matches('/'))
+            .ratelimiter_disabled(true)
+            .build(),
+        None => builder.build(),
+    }
+}
+
 impl Discord {
     /// A bot for `config` (its token is required). `api_url`, when set, replaces
     /// `https://discord.com` (a proxy, or a fake server in tests).
@@ -68,12 +81,8 @@ impl Discord {
             .token
             .as_ref()
             .ok_or_else(|| ChannelError::Config("discord: no token".into()))?;
-        let mut builder = HttpBuilder::new(token.expose());
-        if let Some(url) = &config.api_url {
-            builder = builder.proxy(url.trim_end_matches('/'));
-        }
         Ok(Self {
-            http: Arc::new(builder.build()),
+            http: Arc::new(http(token.expose(), config.api_url.as_deref())),
             config: config.clone(),
             bot: OnceLock::new(),
             lanes: Lanes::default(),
@@ -97,11 +106,8 @@ impl Discord {
         let intents = GatewayIntents::GUILD_MESSAGES
             | GatewayIntents::DIRECT_MESSAGES
             | GatewayIntents::MESSAGE_CONTENT;
-        let mut http = HttpBuilder::new(token.expose());
-        if let Some(url) = &self.config.api_url {
-            http = http.proxy(url.trim_end_matches('/'));
-        }
-        let mut client = serenity::all::ClientBuilder::new_with_http(http.build(), intents)
+        let http = http(token.expose(), self.config.api_url.as_deref());
+        let mut client = serenity::all::ClientBuilder::new_with_http(http, intents)
             .event_handler(Gateway {
                 discord: self.clone(),
                 hub,

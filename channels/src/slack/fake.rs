@@ -114,7 +114,10 @@ async fn method(
 ) -> Json<Value> {
     let params: Value = serde_json::from_slice(&body).unwrap_or_else(|_| json!({}));
     let ts = {
-        let mut next = shared.next_ts.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut next = shared
+            .next_ts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         *next += 1;
         format!("1700000000.{:06}", *next)
     };

@@ -428,8 +428,10 @@ impl Front for Slack {
     }
 
     async fn send_card(&self, place: &Place, card: &Card) -> Result<CardRef, ChannelError> {
-        let mut request =
-            SlackApiChatPostMessageRequest::new(place.chat.clone().into(), Self::card_content(card)?);
+        let mut request = SlackApiChatPostMessageRequest::new(
+            place.chat.clone().into(),
+            Self::card_content(card)?,
+        );
         if let Some(ts) = &place.thread {
             request = request.with_thread_ts(ts.clone().into());
         }

@@ -123,7 +123,9 @@ impl FakeBotApi {
             let mut inner = self.shared.lock();
             let id = inner.next_update;
             inner.next_update += 1;
-            inner.updates.push_back(json!({"update_id": id, kind: body}));
+            inner
+                .updates
+                .push_back(json!({"update_id": id, kind: body}));
             id
         };
         self.shared.arrived.notify_waiters();
@@ -235,17 +237,34 @@ impl FakeBotApi {
 async fn method(
     State(shared): State<Arc<Shared>>,
     Path((bot, method)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Json<Value> {
     if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
         return Json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"}));
     }
-    let params: Value = serde_json::from_slice(&body).unwrap_or_else(|_| json!({}));
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let params: Value = match content_type.split_once("boundary=") {
+        Some((_, boundary)) => form_fields(boundary.trim_matches('"'), &body),
+        None => serde_json::from_slice(&body).unwrap_or_else(|_| json!({})),
+    };
+    // Telegram matches method names case-insensitively (teloxide sends `GetMe`); record them
+    // as the Bot API documents them.
+    let method = KNOWN
+        .iter()
+        .find(|m| m.eq_ignore_ascii_case(&method))
+        .map_or(method, |m| (*m).to_string());
     let result = match method.as_str() {
-        "getUpdates" => return Json(json!({"ok": true, "result": updates(&shared, &params).await})),
+        "getUpdates" => {
+            return Json(json!({"ok": true, "result": updates(&shared, &params).await}));
+        }
         "getMe" => json!({"id": BOT_USER_ID, "is_bot": true, "first_name": "Shopkeeper",
                           "username": BOT_USERNAME, "can_join_groups": true,
-                          "can_read_all_group_messages": false, "supports_inline_queries": false}),
+                          "can_read_all_group_messages": false, "supports_inline_queries": false,
+                          "has_main_web_app": false}),
         "sendMessage" | "editMessageText" => {
             let chat = params.get("chat_id").and_then(Value::as_i64).unwrap_or(0);
             let message_id = match params.get("message_id").and_then(Value::as_i64) {
@@ -283,6 +302,40 @@ async fn method(
     }
     Json(json!({"ok": true, "result": result}))
 }
+
+/// The text fields of a `multipart/form-data` body (teloxide sends `setWebhook` so, as it
+/// may carry a certificate file); values that are JSON are kept as JSON.
+fn form_fields(boundary: &str, body: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(body);
+    let mut fields = serde_json::Map::new();
+    for part in text.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let Some(name) = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        else {
+            continue;
+        };
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        let parsed = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.into()));
+        fields.insert(name.into(), parsed);
+    }
+    Value::Object(fields)
+}
+
+const KNOWN: &[&str] = &[
+    "getUpdates",
+    "getMe",
+    "sendMessage",
+    "editMessageText",
+    "answerCallbackQuery",
+    "sendChatAction",
+    "setWebhook",
+    "deleteWebhook",
+];
 
 fn record(shared: &Shared, method: &str, params: Value) {
     {

@@ -4,12 +4,12 @@
 
 pub mod fake;
 
+use crate::ChannelError;
 use crate::config::{TelegramConfig, TelegramMode};
 use crate::front::{Card, CardRef, Click, ClickAction, Front, Inbound, Place};
 use crate::hub::Hub;
 use crate::lanes::Lanes;
 use crate::render::{Markup, convert, split};
-use crate::ChannelError;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 use teloxide::ApiError;
+use teloxide::Bot;
 use teloxide::RequestError;
 use teloxide::payloads::{
     AnswerCallbackQuerySetters, EditMessageTextSetters, GetUpdatesSetters, SendMessageSetters,
@@ -28,7 +29,6 @@ use teloxide::types::{
     AllowedUpdate, ChatAction, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId,
     ParseMode, ThreadId, Update, UpdateKind,
 };
-use teloxide::Bot;
 
 const PLATFORM: &str = "telegram";
 /// Telegram's limit is 4096 UTF-16 units; characters with a margin for astral symbols.
@@ -111,11 +111,10 @@ impl Telegram {
                     .ok_or_else(|| ChannelError::Config("telegram: no webhook_url".into()))?
                     .parse()
                     .map_err(|e| ChannelError::Config(format!("telegram: webhook_url: {e}")))?;
-                let secret = self
-                    .config
-                    .webhook_secret
-                    .as_ref()
-                    .ok_or_else(|| ChannelError::Config("telegram: no webhook_secret".into()))?;
+                let secret =
+                    self.config.webhook_secret.as_ref().ok_or_else(|| {
+                        ChannelError::Config("telegram: no webhook_secret".into())
+                    })?;
                 self.bot
                     .set_webhook(url)
                     .secret_token(secret.expose())
@@ -209,7 +208,7 @@ impl Telegram {
         };
         let thread = message
             .is_topic_message
-            .then(|| message.thread_id.map(|t| t.0 .0.to_string()))
+            .then(|| message.thread_id.map(|t| t.0.0.to_string()))
             .flatten();
         Some(Inbound {
             place: Place {
@@ -305,7 +304,10 @@ impl Front for Telegram {
     async fn send(&self, place: &Place, markdown: &str) -> Result<(), ChannelError> {
         let chat = chat_id(place)?;
         for piece in split(markdown, LIMIT, Markup::TelegramHtml) {
-            let mut request = self.bot.send_message(chat, piece).parse_mode(ParseMode::Html);
+            let mut request = self
+                .bot
+                .send_message(chat, piece)
+                .parse_mode(ParseMode::Html);
             if let Some(thread) = Self::thread(place) {
                 request = request.message_thread_id(thread);
             }

@@ -28,7 +28,12 @@ impl Drop for Served {
     }
 }
 
-async fn wait_replies(api: &FakeBotApi, since: Instant, n: usize, limit: Duration) -> anyhow::Result<()> {
+async fn wait_replies(
+    api: &FakeBotApi,
+    since: Instant,
+    n: usize,
+    limit: Duration,
+) -> anyhow::Result<()> {
     let deadline = Instant::now() + limit;
     while api.sent_since(since) < n {
         anyhow::ensure!(
@@ -47,7 +52,8 @@ pub async fn run(messages: usize, chats: usize, samples: usize) -> anyhow::Resul
         Reply::text("Your order **#W1** is on its way.")
     }))
     .await?;
-    let home = std::env::temp_dir().join(format!("shopkeeper-bench-telegram-{}", std::process::id()));
+    let home =
+        std::env::temp_dir().join(format!("shopkeeper-bench-telegram-{}", std::process::id()));
     std::fs::create_dir_all(&home)?;
     std::fs::write(
         home.join("shopkeeper.toml"),
@@ -89,7 +95,11 @@ pub async fn run(messages: usize, chats: usize, samples: usize) -> anyhow::Resul
         api.push_message(2, 2, &format!("where is my order? ({i})"));
         wait_replies(&api, t, 1, Duration::from_secs(60)).await?;
         let replies = api.messages_since(t);
-        alone.push(replies.first().map_or(t.elapsed(), |(_, at)| at.duration_since(t)));
+        alone.push(
+            replies
+                .first()
+                .map_or(t.elapsed(), |(_, at)| at.duration_since(t)),
+        );
     }
     println!(
         "  one at a time ({samples} messages): update → reply p50 {}  p99 {}",
