@@ -90,11 +90,7 @@ pub fn convert(markdown: &str, markup: Markup) -> String {
                         out.push('\n');
                     }
                 }
-                TagEnd::Item => {
-                    if !out.ends_with('\n') {
-                        out.push('\n');
-                    }
-                }
+                TagEnd::Item if !out.ends_with('\n') => out.push('\n'),
                 TagEnd::Link => {
                     if html {
                         out.push_str("</a>");

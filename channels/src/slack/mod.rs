@@ -320,7 +320,7 @@ async fn socket_push(
 ) -> UserCallbackResult<()> {
     let storage = states.read().await;
     if let Some(h) = storage.get_user_state::<Handles>()
-        && h.slack.first_time(&event.event_id.to_string())
+        && h.slack.first_time(event.event_id.as_ref())
     {
         h.slack.dispatch_event(h.hub.clone(), event.event);
     }
@@ -360,7 +360,7 @@ async fn events(
             axum::Json(json!({"challenge": v.challenge})).into_response()
         }
         Ok(SlackPushEvent::EventCallback(callback)) => {
-            if slack.first_time(&callback.event_id.to_string()) {
+            if slack.first_time(callback.event_id.as_ref()) {
                 slack.dispatch_event(hub, callback.event);
             }
             StatusCode::OK.into_response()
