@@ -328,7 +328,31 @@ async fn cards_for_approvals_made_elsewhere_follow_decisions_made_elsewhere() {
         log(home.path())
     );
 
-    // Decided in the terminal: the Telegram card follows.
+    // `/pending` shows it to staff (one more card), never to a customer.
+    api.push_message(STRANGER as i64, STRANGER, "/pending");
+    api.push_message(BO as i64, BO, "/pending");
+    let calls = api
+        .wait_for(WAIT, |c| {
+            sent_to(c, "sendMessage", BO as i64)
+                .iter()
+                .any(|m| !buttons(m).is_empty())
+        })
+        .await;
+    let refused = &sent_to(&calls, "sendMessage", STRANGER as i64)[0];
+    assert!(
+        refused["text"]
+            .as_str()
+            .unwrap()
+            .contains("Only the shop's staff")
+    );
+    let listed = sent_to(&calls, "sendMessage", BO as i64);
+    assert!(
+        listed[0]["text"].as_str().unwrap().contains("1 waiting"),
+        "{listed:?}"
+    );
+    assert_eq!(buttons(&listed[1])[1], format!("reject:{approval_id}"));
+
+    // Decided in the terminal: the Telegram cards follow, wherever they show.
     let out = run(
         home.path(),
         &server,
@@ -342,8 +366,11 @@ async fn cards_for_approvals_made_elsewhere_follow_decisions_made_elsewhere() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let calls = api
-        .wait_for(WAIT, |c| c.iter().any(|(m, _)| m == "editMessageText"))
+        .wait_for(WAIT, |c| {
+            c.iter().filter(|(m, _)| m == "editMessageText").count() == 2
+        })
         .await;
+    assert_eq!(sent_to(&calls, "editMessageText", BO as i64).len(), 1);
     let edit = sent_to(&calls, "editMessageText", APPROVERS);
     assert_eq!(edit.len(), 1, "{}", log(home.path()));
     assert_eq!(edit[0]["message_id"], card["message_id"]);

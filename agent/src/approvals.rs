@@ -523,7 +523,16 @@ impl Approvals {
             self.record_result(&approval.id, &executed).await?;
             finished.push(executed);
         }
+        let now = now_millis();
         for approval in self.db.approved_without_result().await? {
+            // The process that approved it runs it right after deciding: another process
+            // starting at that moment must not take it over before the lease runs out.
+            if approval
+                .decided_at
+                .is_some_and(|at| now.saturating_sub(at) < self.lease_ms)
+            {
+                continue;
+            }
             match self.registry.execute_approved(&self.db, &approval.id).await {
                 Ok(executed) => {
                     self.record_result(&approval.id, &executed).await?;
