@@ -92,21 +92,26 @@ impl App {
         channel: &str,
         ts: &str,
     ) -> u16 {
-        let payload = json!({
-            "type": "block_actions", "team": {"id": "T0001", "domain": "shop"},
-            "user": {"id": user, "username": user, "team_id": "T0001"},
-            "api_app_id": "A0001", "trigger_id": "1.2.3",
-            "container": {"type": "message", "message_ts": ts, "channel_id": channel},
-            "channel": {"id": channel, "name": "shop"},
-            "actions": [{"type": "button", "action_id": action, "block_id": "b1",
-                         "value": approval_id, "action_ts": "1700000200.1",
-                         "text": {"type": "plain_text", "text": action}}]
-        });
+        let payload = click_payload(user, action, approval_id, channel, ts);
         let body: String = form_urlencoded::Serializer::new(String::new())
             .append_pair("payload", &payload.to_string())
             .finish();
         self.signed("/slack/interactivity", &body).await
     }
+}
+
+/// A Block Kit button click as Slack sends it.
+fn click_payload(user: &str, action: &str, approval_id: &str, channel: &str, ts: &str) -> Value {
+    json!({
+        "type": "block_actions", "team": {"id": "T0001", "domain": "shop"},
+        "user": {"id": user, "username": user, "team_id": "T0001"},
+        "api_app_id": "A0001", "trigger_id": "1.2.3",
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+        "channel": {"id": channel, "name": "shop"},
+        "actions": [{"type": "button", "action_id": action, "block_id": "b1",
+                     "value": approval_id, "action_ts": "1700000200.1",
+                     "text": {"type": "plain_text", "text": action}}]
+    })
 }
 
 fn mention(event_id: &str, user: &str, text: &str, ts: &str) -> String {
@@ -343,4 +348,88 @@ slack = "UANA"
     assert_eq!(answer["text"], "Done: order #W6779827 is *cancelled*.");
     assert_eq!(answer["thread_ts"], "1700000100.000001");
     assert_eq!(server.remaining(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socket_mode_needs_no_public_url() {
+    shopkeeper_agent::install_crypto_provider();
+    let home = tempfile::tempdir().unwrap();
+    let api = FakeSlackApi::start().await.unwrap();
+    let server = ScriptedServer::start(vec![
+        Reply::tools(&[(
+            "cancel_pending_order",
+            json!({"order_id": "#W6779827", "reason": "no longer needed"}),
+        )]),
+        Reply::text("Cancelled over Socket Mode."),
+    ])
+    .await
+    .unwrap();
+    std::fs::write(
+        home.path().join("shopkeeper.toml"),
+        format!(
+            "[slack]\nbot_token = \"xoxb-test\"\napp_token = \"xapp-test\"\napi_url = \"{}\"\n\n[[staff]]\nname = \"ana\"\nrole = \"manager\"\nslack = \"UANA\"\n",
+            api.url()
+        ),
+    )
+    .unwrap();
+    let log_file = std::fs::File::create(home.path().join("serve.log")).unwrap();
+    let _serve = Serve(
+        command(home.path(), &server, &["serve"])
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .unwrap(),
+    );
+    let calls = api
+        .wait_for(WAIT, |c| c.iter().any(|(m, _)| m == "socket.hello"))
+        .await;
+    assert!(
+        calls.iter().any(|(m, _)| m == "apps.connections.open"),
+        "{}",
+        log(home.path())
+    );
+    let body: Value = serde_json::from_str(&mention(
+        "Ev9",
+        "UANA",
+        "<@UBOT0001> cancel #W6779827",
+        "1700000300.000001",
+    ))
+    .unwrap();
+    let envelope = api.push_event(body);
+    let calls = api
+        .wait_for(WAIT, |c| {
+            calls_of(c, "chat.postMessage").iter().any(has_buttons)
+        })
+        .await;
+    let acks = calls_of(&calls, "ack");
+    assert!(
+        acks.iter().any(|a| a["envelope_id"] == envelope.as_str()),
+        "the envelope was acknowledged: {acks:?}"
+    );
+    let card = calls_of(&calls, "chat.postMessage")
+        .into_iter()
+        .find(has_buttons)
+        .unwrap();
+    assert_eq!(card["thread_ts"], "1700000300.000001");
+    let approval_id = card["blocks"][1]["elements"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    api.push_interaction(click_payload(
+        "UANA",
+        "approve",
+        &approval_id,
+        "CSHOP",
+        card["ts"].as_str().unwrap(),
+    ));
+    let calls = api
+        .wait_for(WAIT, |c| {
+            calls_of(c, "chat.postMessage")
+                .iter()
+                .any(|m| m["text"] == "Cancelled over Socket Mode.")
+        })
+        .await;
+    let updates = calls_of(&calls, "chat.update");
+    assert_eq!(updates.len(), 1, "{updates:?}\n{}", log(home.path()));
+    assert!(!has_buttons(&updates[0]));
 }

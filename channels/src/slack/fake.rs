@@ -1,18 +1,22 @@
-//! A fake Slack Web API on loopback for tests: `auth.test`, `chat.postMessage`,
-//! `chat.update` and `chat.postEphemeral` answered as Slack does, every call recorded;
-//! and request signing as Slack signs the requests it sends to an app.
+//! A fake Slack on loopback for tests: the Web API (`auth.test`, `chat.postMessage`,
+//! `chat.update`, `chat.postEphemeral`, `apps.connections.open`) answered as Slack does,
+//! every call recorded; a Socket Mode WebSocket that says hello, delivers envelopes and
+//! records their acknowledgements; and request signing as Slack signs what it sends.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::routing::any;
+use futures::{SinkExt, StreamExt};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
 
 /// The bot's own user id, as `auth.test` returns it.
 pub const BOT_USER: &str = "UBOT0001";
@@ -22,6 +26,19 @@ struct Shared {
     calls: Mutex<Vec<(String, Value)>>,
     next_ts: Mutex<u64>,
     called: Notify,
+    socket_url: String,
+    envelopes: Mutex<VecDeque<String>>,
+    pushed: Notify,
+}
+
+impl Shared {
+    fn record(&self, method: &str, params: Value) {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((method.into(), params));
+        self.called.notify_waiters();
+    }
 }
 
 /// The running fake; stops when dropped.
@@ -29,6 +46,7 @@ pub struct FakeSlackApi {
     addr: SocketAddr,
     shared: Arc<Shared>,
     task: JoinHandle<()>,
+    socket: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for FakeSlackApi {
@@ -42,6 +60,7 @@ impl std::fmt::Debug for FakeSlackApi {
 impl Drop for FakeSlackApi {
     fn drop(&mut self) {
         self.task.abort();
+        self.socket.abort();
     }
 }
 
@@ -63,7 +82,12 @@ impl FakeSlackApi {
     pub async fn start() -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::default());
+        let sockets = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let shared = Arc::new(Shared {
+            socket_url: format!("ws://{}/link", sockets.local_addr()?),
+            ..Shared::default()
+        });
+        let socket = tokio::spawn(accept_sockets(sockets, shared.clone()));
         let app = axum::Router::new()
             .route("/api/{method}", any(method))
             .with_state(shared.clone());
@@ -72,7 +96,35 @@ impl FakeSlackApi {
                 tracing::error!(error = %e, "fake Slack API stopped");
             }
         });
-        Ok(Self { addr, shared, task })
+        Ok(Self {
+            addr,
+            shared,
+            task,
+            socket,
+        })
+    }
+
+    /// Delivers an Events API payload over Socket Mode; returns its envelope id.
+    pub fn push_event(&self, payload: Value) -> String {
+        self.push("events_api", payload)
+    }
+
+    /// Delivers an interactivity payload (a button click) over Socket Mode.
+    pub fn push_interaction(&self, payload: Value) -> String {
+        self.push("interactive", payload)
+    }
+
+    fn push(&self, kind: &str, payload: Value) -> String {
+        let id = format!("env-{}", uuid::Uuid::now_v7().simple());
+        let envelope = json!({"envelope_id": id, "type": kind, "payload": payload,
+                              "accepts_response_payload": false});
+        self.shared
+            .envelopes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push_back(envelope.to_string());
+        self.shared.pushed.notify_waiters();
+        id
     }
 
     /// The URL to configure as `[slack] api_url`.
@@ -133,17 +185,59 @@ async fn method(
         "chat.update" => json!({"ok": true, "channel": channel, "ts": params.get("ts"),
                                 "message": {"text": params.get("text")}}),
         "chat.postEphemeral" => json!({"ok": true, "message_ts": ts}),
+        "apps.connections.open" => json!({"ok": true, "url": shared.socket_url}),
         _ => json!({"ok": false, "error": "unknown_method"}),
     };
     let mut recorded = params;
     if method == "chat.postMessage" {
         recorded["ts"] = json!(ts);
     }
-    shared
-        .calls
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push((method, recorded));
-    shared.called.notify_waiters();
+    shared.record(&method, recorded);
     Json(reply)
+}
+
+async fn accept_sockets(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        tokio::spawn(socket(stream, shared.clone()));
+    }
+}
+
+/// One Socket Mode connection: hello, then queued envelopes out and acknowledgements in
+/// (recorded as `ack` calls with the envelope id).
+async fn socket(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
+    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+        return;
+    };
+    let hello = json!({"type": "hello", "num_connections": 1,
+                       "connection_info": {"app_id": "A0001"},
+                       "debug_info": {"host": "fake", "approximate_connection_time": 3600}});
+    if ws.send(Message::text(hello.to_string())).await.is_err() {
+        return;
+    }
+    shared.record("socket.hello", json!({}));
+    loop {
+        let pushed = shared.pushed.notified();
+        let next = shared
+            .envelopes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front();
+        if let Some(envelope) = next {
+            if ws.send(Message::text(envelope)).await.is_err() {
+                return;
+            }
+            continue;
+        }
+        tokio::select! {
+            _ = pushed => {}
+            frame = ws.next() => match frame {
+                Some(Ok(Message::Text(text))) => {
+                    let ack: Value = serde_json::from_str(text.as_str()).unwrap_or_default();
+                    shared.record("ack", ack);
+                }
+                Some(Ok(_)) => {}
+                _ => return,
+            },
+        }
+    }
 }
