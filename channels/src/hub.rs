@@ -171,10 +171,13 @@ impl Hub {
         let activity = Activity::default();
         let outcome = self.agent.send(&conversation, text, &activity).await;
         typing.abort();
+        let awaiting = matches!(&outcome, Ok(o) if o.status == RunStatus::AwaitingApproval);
         self.post_outcome(&*front, &msg.place, &person, outcome, &activity)
             .await?;
         drop(_turn);
-        self.flush().await
+        // Cards for the new approvals now, not at the next relay tick; answers alone leave
+        // nothing in the outbox, and the relay is one at a time, so it is skipped then.
+        if awaiting { self.flush().await } else { Ok(()) }
     }
 
     fn thread_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
