@@ -9,42 +9,14 @@
 use serde_json::{Value, json};
 use shopkeeper_agent::llm::scripted::{Reply, ScriptedServer};
 use shopkeeper_channels::slack::fake::{FakeSlackApi, sign};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+
+mod fronts;
+use fronts::{Serve, log};
+
 use std::time::Duration;
 
 const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 const WAIT: Duration = Duration::from_secs(60);
-
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn command(home: &Path, server: &ScriptedServer, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shopkeeper"));
-    cmd.args(args)
-        .current_dir(home)
-        .env("SHOPKEEPER_HOME", home)
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("SHOPKEEPER_MODEL", "scripted")
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("SHOPKEEPER_DATABASE_URL")
-        .env_remove("SHOPKEEPER_SLACK_BOT_TOKEN")
-        .env_remove("SHOPKEEPER_SLACK_SIGNING_SECRET")
-        .env_remove("SHOPKEEPER_TELEGRAM_TOKEN")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn log(home: &Path) -> String {
-    std::fs::read_to_string(home.join("serve.log")).unwrap_or_default()
-}
 
 fn calls_of(calls: &[(String, Value)], method: &str) -> Vec<Value> {
     calls
@@ -165,14 +137,7 @@ slack = "UANA"
         ),
     )
     .unwrap();
-    let log_file = std::fs::File::create(home.path().join("serve.log")).unwrap();
-    let _serve = Serve(
-        command(home.path(), &server, &["serve"])
-            .stdout(Stdio::null())
-            .stderr(log_file)
-            .spawn()
-            .unwrap(),
-    );
+    let _serve = Serve::start(home.path(), &server);
     let app = App {
         url: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::new(),
@@ -372,14 +337,7 @@ async fn socket_mode_needs_no_public_url() {
         ),
     )
     .unwrap();
-    let log_file = std::fs::File::create(home.path().join("serve.log")).unwrap();
-    let _serve = Serve(
-        command(home.path(), &server, &["serve"])
-            .stdout(Stdio::null())
-            .stderr(log_file)
-            .spawn()
-            .unwrap(),
-    );
+    let _serve = Serve::start(home.path(), &server);
     let calls = api
         .wait_for(WAIT, |c| c.iter().any(|(m, _)| m == "socket.hello"))
         .await;

@@ -10,8 +10,10 @@
 use serde_json::{Value, json};
 use shopkeeper_agent::llm::scripted::{Reply, ScriptedServer};
 use shopkeeper_channels::telegram::fake::FakeBotApi;
+
+mod fronts;
+use fronts::{Serve, command, log, run};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 const TOKEN: &str = "123456:TEST-token-abcdefghij";
@@ -20,55 +22,6 @@ const BO: u64 = 222; // staff
 const STRANGER: u64 = 555; // a customer
 const APPROVERS: i64 = -1001;
 const WAIT: Duration = Duration::from_secs(60);
-
-struct Serve {
-    child: Child,
-    home: std::path::PathBuf,
-}
-
-impl Drop for Serve {
-    /// Stops `serve`; when the test failed, shows what it logged.
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("--- serve.log ---\n{}", log(&self.home));
-        }
-    }
-}
-
-fn command(home: &Path, server: &ScriptedServer, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shopkeeper"));
-    cmd.args(args)
-        .current_dir(home)
-        .env("SHOPKEEPER_HOME", home)
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("SHOPKEEPER_MODEL", "scripted")
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("SHOPKEEPER_DATABASE_URL")
-        .env_remove("SHOPKEEPER_TELEGRAM_TOKEN")
-        .env_remove("SHOPKEEPER_CRASH_AT")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run(home: &Path, server: &ScriptedServer, args: &[&str]) -> Output {
-    command(home, server, args).output().unwrap()
-}
-
-fn serve(home: &Path, server: &ScriptedServer) -> Serve {
-    let log = std::fs::File::create(home.join("serve.log")).unwrap();
-    let child = command(home, server, &["serve"])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    Serve {
-        child,
-        home: home.to_path_buf(),
-    }
-}
 
 fn config(home: &Path, api: &FakeBotApi, extra: &str) {
     std::fs::write(
@@ -104,10 +57,6 @@ telegram = {BO}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn log(home: &Path) -> String {
-    std::fs::read_to_string(home.join("serve.log")).unwrap_or_default()
 }
 
 fn sent_to(calls: &[(String, Value)], method: &str, chat: i64) -> Vec<Value> {
@@ -160,7 +109,7 @@ async fn a_conversation_with_an_approval_clicked_in_telegram() {
     .await
     .unwrap();
     config(home.path(), &api, "");
-    let _serve = serve(home.path(), &server);
+    let _serve = Serve::start(home.path(), &server);
 
     api.push_message(ANA as i64, ANA, "/start");
     api.push_message(
@@ -309,7 +258,7 @@ async fn cards_for_approvals_made_elsewhere_follow_decisions_made_elsewhere() {
         .await
         .unwrap();
     config(home.path(), &api, "");
-    let _serve = serve(home.path(), &server);
+    let _serve = Serve::start(home.path(), &server);
     // Asked in the terminal, not in Telegram.
     let out = run(home.path(), &server, &["ask", "cancel #W6779827"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -394,7 +343,7 @@ async fn customers_get_answers_but_never_staff_tools_or_internals() {
     .await
     .unwrap();
     config(home.path(), &api, "");
-    let _serve = serve(home.path(), &server);
+    let _serve = Serve::start(home.path(), &server);
     api.push_message(
         STRANGER as i64,
         STRANGER,
@@ -462,7 +411,7 @@ async fn the_webhook_accepts_only_telegrams_secret_token() {
         ),
     )
     .unwrap();
-    let _serve = serve(home.path(), &server);
+    let _serve = Serve::start(home.path(), &server);
     let calls = api
         .wait_for(WAIT, |c| c.iter().any(|(m, _)| m == "setWebhook"))
         .await;

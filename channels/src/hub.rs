@@ -146,7 +146,7 @@ impl Hub {
         let person = self.person(&msg.place.platform, &msg.user);
         let key = thread_key(&msg.place, &msg.user, &person);
         let lock = self.thread_lock(&key);
-        let _turn = lock.lock().await;
+        let turn = lock.lock().await;
         let text = msg.text.trim();
         if let Some(command) = command(text) {
             return self
@@ -174,7 +174,7 @@ impl Hub {
         let awaiting = matches!(&outcome, Ok(o) if o.status == RunStatus::AwaitingApproval);
         self.post_outcome(&*front, &msg.place, &person, outcome, &activity)
             .await?;
-        drop(_turn);
+        drop(turn);
         // Cards for the new approvals now, not at the next relay tick; answers alone leave
         // nothing in the outbox, and the relay is one at a time, so it is skipped then.
         if awaiting { self.flush().await } else { Ok(()) }

@@ -10,6 +10,8 @@ pub mod discord;
 pub mod front;
 pub mod hub;
 pub mod lanes;
+#[cfg(any(feature = "telegram", feature = "slack", feature = "discord"))]
+pub mod loopback;
 pub mod people;
 pub mod render;
 pub mod serve;

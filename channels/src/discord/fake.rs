@@ -2,47 +2,33 @@
 //! (current user, create and edit message, typing, interaction callback), answered with
 //! Discord's JSON shapes, every call recorded; and gateway event bodies to feed the front.
 
+use crate::loopback::{CallLog, Loopback};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
 /// The bot's own user id.
 pub const BOT_ID: u64 = 900_000_000_000_000_001;
 
-#[derive(Default)]
+/// A call: HTTP method, path after `/api/v10/`, JSON body.
+type Call = (String, String, Value);
+
+#[derive(Debug, Default)]
 struct Shared {
-    calls: Mutex<Vec<(String, String, Value)>>,
+    calls: CallLog<Call>,
     next_id: Mutex<u64>,
-    called: Notify,
 }
 
 /// The running fake; stops when dropped.
+#[derive(Debug)]
 pub struct FakeDiscordApi {
-    addr: SocketAddr,
+    server: Loopback,
     shared: Arc<Shared>,
-    task: JoinHandle<()>,
-}
-
-impl std::fmt::Debug for FakeDiscordApi {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeDiscordApi")
-            .field("addr", &self.addr)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Drop for FakeDiscordApi {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 fn user(id: u64, bot: bool) -> Value {
@@ -87,8 +73,6 @@ pub fn click(id: u64, channel: u64, user_id: u64, message_id: u64, custom_id: &s
 impl FakeDiscordApi {
     /// Starts the fake.
     pub async fn start() -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             next_id: Mutex::new(1_000),
             ..Shared::default()
@@ -96,43 +80,23 @@ impl FakeDiscordApi {
         let app = axum::Router::new()
             .route("/api/v10/{*path}", any(route))
             .with_state(shared.clone());
-        let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "fake Discord API stopped");
-            }
-        });
-        Ok(Self { addr, shared, task })
+        let server = Loopback::start(app).await?;
+        Ok(Self { server, shared })
     }
 
     /// The URL to configure as `[discord] api_url`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// Every call so far: method, path (after `/api/v10/`) and JSON body.
-    pub fn calls(&self) -> Vec<(String, String, Value)> {
-        self.shared
-            .calls
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    pub fn calls(&self) -> Vec<Call> {
+        self.shared.calls.all()
     }
 
     /// Waits until `done(calls)` holds, or `timeout` passes; returns the calls then.
-    pub async fn wait_for(
-        &self,
-        timeout: Duration,
-        done: impl Fn(&[(String, String, Value)]) -> bool,
-    ) -> Vec<(String, String, Value)> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let notified = self.shared.called.notified();
-            let calls = self.calls();
-            if done(&calls) || tokio::time::Instant::now() >= deadline {
-                return calls;
-            }
-            let _ = tokio::time::timeout_at(deadline, notified).await;
-        }
+    pub async fn wait_for(&self, timeout: Duration, done: impl Fn(&[Call]) -> bool) -> Vec<Call> {
+        self.shared.calls.wait_for(timeout, done).await
     }
 }
 
@@ -145,10 +109,7 @@ async fn route(
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     shared
         .calls
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
         .push((method.to_string(), path.clone(), body.clone()));
-    shared.called.notify_waiters();
     let parts: Vec<&str> = path.split('/').collect();
     match (method.as_str(), parts.as_slice()) {
         ("GET", ["users", "@me"]) => Json(user(BOT_ID, true)).into_response(),

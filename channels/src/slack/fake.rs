@@ -3,6 +3,7 @@
 //! every call recorded; a Socket Mode WebSocket that says hello, delivers envelopes and
 //! records their acknowledgements; and request signing as Slack signs what it sends.
 
+use crate::loopback::{CallLog, Loopback};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::routing::any;
@@ -11,7 +12,6 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -21,11 +21,10 @@ use tokio_tungstenite::tungstenite::Message;
 /// The bot's own user id, as `auth.test` returns it.
 pub const BOT_USER: &str = "UBOT0001";
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Shared {
-    calls: Mutex<Vec<(String, Value)>>,
+    calls: CallLog<(String, Value)>,
     next_ts: Mutex<u64>,
-    called: Notify,
     socket_url: String,
     envelopes: Mutex<VecDeque<String>>,
     pushed: Notify,
@@ -33,33 +32,20 @@ struct Shared {
 
 impl Shared {
     fn record(&self, method: &str, params: Value) {
-        self.calls
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((method.into(), params));
-        self.called.notify_waiters();
+        self.calls.push((method.into(), params));
     }
 }
 
 /// The running fake; stops when dropped.
+#[derive(Debug)]
 pub struct FakeSlackApi {
-    addr: SocketAddr,
+    server: Loopback,
     shared: Arc<Shared>,
-    task: JoinHandle<()>,
     socket: JoinHandle<()>,
-}
-
-impl std::fmt::Debug for FakeSlackApi {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeSlackApi")
-            .field("addr", &self.addr)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Drop for FakeSlackApi {
     fn drop(&mut self) {
-        self.task.abort();
         self.socket.abort();
     }
 }
@@ -80,8 +66,6 @@ pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
 impl FakeSlackApi {
     /// Starts the fake.
     pub async fn start() -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
         let sockets = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let shared = Arc::new(Shared {
             socket_url: format!("ws://{}/link", sockets.local_addr()?),
@@ -91,15 +75,10 @@ impl FakeSlackApi {
         let app = axum::Router::new()
             .route("/api/{method}", any(method))
             .with_state(shared.clone());
-        let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "fake Slack API stopped");
-            }
-        });
+        let server = Loopback::start(app).await?;
         Ok(Self {
-            addr,
+            server,
             shared,
-            task,
             socket,
         })
     }
@@ -129,16 +108,12 @@ impl FakeSlackApi {
 
     /// The URL to configure as `[slack] api_url`.
     pub fn url(&self) -> String {
-        format!("http://{}/api", self.addr)
+        format!("http://{}/api", self.server.addr())
     }
 
     /// Every call so far: method and parameters.
     pub fn calls(&self) -> Vec<(String, Value)> {
-        self.shared
-            .calls
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.shared.calls.all()
     }
 
     /// Waits until `done(calls)` holds, or `timeout` passes; returns the calls then.
@@ -147,15 +122,7 @@ impl FakeSlackApi {
         timeout: Duration,
         done: impl Fn(&[(String, Value)]) -> bool,
     ) -> Vec<(String, Value)> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let notified = self.shared.called.notified();
-            let calls = self.calls();
-            if done(&calls) || tokio::time::Instant::now() >= deadline {
-                return calls;
-            }
-            let _ = tokio::time::timeout_at(deadline, notified).await;
-        }
+        self.shared.calls.wait_for(timeout, done).await
     }
 }
 

@@ -339,9 +339,18 @@ async fn socket_interaction(
     Ok(())
 }
 
-fn refuse(why: &str) -> Response {
-    tracing::warn!(why, "slack request refused");
-    (StatusCode::UNAUTHORIZED, "invalid signature").into_response()
+/// The body of a request whose signature checks out, or the status refusing it.
+fn verified<'b>(
+    slack: &Slack,
+    headers: &HeaderMap,
+    body: &'b Bytes,
+) -> Result<&'b str, StatusCode> {
+    let text = std::str::from_utf8(body).map_err(|_| StatusCode::BAD_REQUEST)?;
+    slack.verify(headers, text).map_err(|why| {
+        tracing::warn!(why, "slack request refused");
+        StatusCode::UNAUTHORIZED
+    })?;
+    Ok(text)
 }
 
 async fn events(
@@ -349,12 +358,10 @@ async fn events(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Ok(body) = std::str::from_utf8(&body) else {
-        return StatusCode::BAD_REQUEST.into_response();
+    let body = match verified(&slack, &headers, &body) {
+        Ok(body) => body,
+        Err(refused) => return refused.into_response(),
     };
-    if let Err(why) = slack.verify(&headers, body) {
-        return refuse(&why);
-    }
     match serde_json::from_str::<SlackPushEvent>(body) {
         Ok(SlackPushEvent::UrlVerification(v)) => {
             axum::Json(json!({"challenge": v.challenge})).into_response()
@@ -378,11 +385,8 @@ async fn interactivity(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return StatusCode::BAD_REQUEST.into_response();
-    };
-    if let Err(why) = slack.verify(&headers, text) {
-        return refuse(&why);
+    if let Err(refused) = verified(&slack, &headers, &body) {
+        return refused.into_response();
     }
     let payload = form_urlencoded::parse(&body)
         .find(|(k, _)| k == "payload")

@@ -2,16 +2,15 @@
 //! real wire protocol (`/bot<token>/<method>`, JSON in, `{"ok": ..., "result": ...}` out),
 //! serves queued updates to `getUpdates` long polls, and records every call.
 
+use crate::loopback::{CallLog, Loopback};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use serde_json::{Value, json};
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
 /// The bot's own user, as `getMe` returns it.
 pub const BOT_USER_ID: u64 = 900_000_001;
@@ -23,15 +22,16 @@ struct Inner {
     updates: VecDeque<Value>,
     next_update: u64,
     next_message: i64,
-    calls: Vec<(String, Value, Instant)>,
-    record: bool,
 }
 
 struct Shared {
     token: String,
     inner: Mutex<Inner>,
     arrived: Notify,
-    called: Notify,
+    /// Method, parameters, when it arrived.
+    calls: CallLog<(String, Value, Instant)>,
+    /// Keep every call; otherwise only `sendMessage` (what benchmarks count).
+    record: bool,
 }
 
 impl Shared {
@@ -42,22 +42,15 @@ impl Shared {
 
 /// The running fake; stops when dropped.
 pub struct FakeBotApi {
-    addr: SocketAddr,
+    server: Loopback,
     shared: Arc<Shared>,
-    task: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for FakeBotApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FakeBotApi")
-            .field("addr", &self.addr)
+            .field("server", &self.server)
             .finish_non_exhaustive()
-    }
-}
-
-impl Drop for FakeBotApi {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -89,33 +82,27 @@ impl FakeBotApi {
     }
 
     async fn spawn(token: &str, record: bool) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             token: token.into(),
             inner: Mutex::new(Inner {
                 next_update: 1,
                 next_message: 1,
-                record,
                 ..Inner::default()
             }),
             arrived: Notify::new(),
-            called: Notify::new(),
+            calls: CallLog::default(),
+            record,
         });
         let app = axum::Router::new()
             .route("/{bot}/{method}", post(method))
             .with_state(shared.clone());
-        let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "fake Bot API stopped");
-            }
-        });
-        Ok(Self { addr, shared, task })
+        let server = Loopback::start(app).await?;
+        Ok(Self { server, shared })
     }
 
     /// The URL to configure as `[telegram] api_url`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     fn push(&self, kind: &str, body: Value) -> u64 {
@@ -178,12 +165,7 @@ impl FakeBotApi {
 
     /// Every call so far: method name and JSON parameters.
     pub fn calls(&self) -> Vec<(String, Value)> {
-        self.shared
-            .lock()
-            .calls
-            .iter()
-            .map(|(m, p, _)| (m.clone(), p.clone()))
-            .collect()
+        self.shared.calls.with(untimed)
     }
 
     /// Calls of one method.
@@ -201,37 +183,41 @@ impl FakeBotApi {
         timeout: Duration,
         done: impl Fn(&[(String, Value)]) -> bool,
     ) -> Vec<(String, Value)> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let notified = self.shared.called.notified();
-            let calls = self.calls();
-            if done(&calls) || tokio::time::Instant::now() >= deadline {
-                return calls;
-            }
-            let _ = tokio::time::timeout_at(deadline, notified).await;
-        }
+        let calls = self
+            .shared
+            .calls
+            .wait_for(timeout, |calls| done(&untimed(calls)))
+            .await;
+        untimed(&calls)
     }
 
     /// How many `sendMessage` calls arrived at or after `since`.
     pub fn sent_since(&self, since: Instant) -> usize {
-        self.shared
-            .lock()
-            .calls
-            .iter()
-            .filter(|(m, _, t)| m == "sendMessage" && *t >= since)
-            .count()
+        self.shared.calls.with(|calls| {
+            calls
+                .iter()
+                .filter(|(m, _, t)| m == "sendMessage" && *t >= since)
+                .count()
+        })
     }
 
     /// `sendMessage` calls received after `since` (for benchmarks), with times.
     pub fn messages_since(&self, since: Instant) -> Vec<(Value, Instant)> {
-        self.shared
-            .lock()
-            .calls
-            .iter()
-            .filter(|(m, _, t)| m == "sendMessage" && *t >= since)
-            .map(|(_, p, t)| (p.clone(), *t))
-            .collect()
+        self.shared.calls.with(|calls| {
+            calls
+                .iter()
+                .filter(|(m, _, t)| m == "sendMessage" && *t >= since)
+                .map(|(_, p, t)| (p.clone(), *t))
+                .collect()
+        })
     }
+}
+
+fn untimed(calls: &[(String, Value, Instant)]) -> Vec<(String, Value)> {
+    calls
+        .iter()
+        .map(|(m, p, _)| (m.clone(), p.clone()))
+        .collect()
 }
 
 async fn method(
@@ -338,13 +324,9 @@ const KNOWN: &[&str] = &[
 ];
 
 fn record(shared: &Shared, method: &str, params: Value) {
-    {
-        let mut inner = shared.lock();
-        if inner.record || method == "sendMessage" {
-            inner.calls.push((method.into(), params, Instant::now()));
-        }
+    if shared.record || method == "sendMessage" {
+        shared.calls.push((method.into(), params, Instant::now()));
     }
-    shared.called.notify_waiters();
 }
 
 async fn updates(shared: &Shared, params: &Value) -> Value {
