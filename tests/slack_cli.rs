@@ -11,7 +11,7 @@ use shopkeeper_agent::llm::scripted::{Reply, ScriptedServer};
 use shopkeeper_channels::slack::fake::{FakeSlackApi, sign};
 
 mod fronts;
-use fronts::{Serve, log};
+use fronts::{Serve, cancel_call, free_port, log};
 
 use std::time::Duration;
 
@@ -100,19 +100,12 @@ async fn a_mention_an_approval_clicked_and_forged_requests_refused() {
     let home = tempfile::tempdir().unwrap();
     let api = FakeSlackApi::start().await.unwrap();
     let server = ScriptedServer::start(vec![
-        Reply::tools(&[(
-            "cancel_pending_order",
-            json!({"order_id": "#W6779827", "reason": "no longer needed"}),
-        )]),
+        cancel_call(),
         Reply::text("Done: order #W6779827 is **cancelled**."),
     ])
     .await
     .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     std::fs::write(
         home.path().join("shopkeeper.toml"),
         format!(
@@ -321,10 +314,7 @@ async fn socket_mode_needs_no_public_url() {
     let home = tempfile::tempdir().unwrap();
     let api = FakeSlackApi::start().await.unwrap();
     let server = ScriptedServer::start(vec![
-        Reply::tools(&[(
-            "cancel_pending_order",
-            json!({"order_id": "#W6779827", "reason": "no longer needed"}),
-        )]),
+        cancel_call(),
         Reply::text("Cancelled over Socket Mode."),
     ])
     .await

@@ -12,7 +12,7 @@ use shopkeeper_agent::llm::scripted::{Reply, ScriptedServer};
 use shopkeeper_channels::telegram::fake::FakeBotApi;
 
 mod fronts;
-use fronts::{Serve, command, log, run};
+use fronts::{Serve, cancel_call, command, free_port, log, run};
 use std::path::Path;
 use std::time::Duration;
 
@@ -89,13 +89,6 @@ fn order_status(home: &Path, server: &ScriptedServer, id: &str) -> String {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let order: Value = serde_json::from_slice(&out.stdout).unwrap();
     order["status"].as_str().unwrap().to_string()
-}
-
-fn cancel_call() -> Reply {
-    Reply::tools(&[(
-        "cancel_pending_order",
-        json!({"order_id": "#W6779827", "reason": "no longer needed"}),
-    )])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -392,11 +385,7 @@ async fn the_webhook_accepts_only_telegrams_secret_token() {
     let server = ScriptedServer::start(vec![Reply::text("Hi from the webhook.")])
         .await
         .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     config(
         home.path(),
         &api,

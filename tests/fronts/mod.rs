@@ -5,7 +5,8 @@
 //! (a data directory, the scripted model, no tokens inherited from the shell), and a
 //! guard that stops `serve` and shows its log when a test fails.
 
-use shopkeeper_agent::llm::scripted::ScriptedServer;
+use serde_json::json;
+use shopkeeper_agent::llm::scripted::{Reply, ScriptedServer};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
@@ -40,6 +41,22 @@ pub fn run(home: &Path, server: &ScriptedServer, args: &[&str]) -> Output {
     command(home, server, args)
         .output()
         .unwrap_or_else(|e| panic!("running shopkeeper: {e}"))
+}
+
+/// The model asks to cancel the shipped store's pending order #W6779827 (needs approval).
+pub fn cancel_call() -> Reply {
+    Reply::tools(&[(
+        "cancel_pending_order",
+        json!({"order_id": "#W6779827", "reason": "no longer needed"}),
+    )])
+}
+
+/// A loopback port free right now, for `[serve] listen`.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
 }
 
 /// What `serve` wrote to stderr so far.
