@@ -15,6 +15,8 @@ use std::time::Duration;
 
 /// How often the typing indicator is renewed (Telegram's lasts five seconds).
 const TYPING_EVERY: Duration = Duration::from_secs(4);
+/// How long a relay's claim on a notification holds before another relay may take over.
+const CLAIM_LEASE_MS: i64 = 60_000;
 
 /// What to answer a click with at once, and whether to go on and decide.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +34,8 @@ pub struct Hub {
     store_name: String,
     fronts: RwLock<BTreeMap<String, Arc<dyn Front>>>,
     relay: tokio::sync::Mutex<()>,
+    /// This process's name when claiming notifications from the shared outbox.
+    relay_id: String,
     threads: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -100,6 +104,7 @@ impl Hub {
             store_name: store_name.into(),
             fronts: RwLock::new(BTreeMap::new()),
             relay: tokio::sync::Mutex::new(()),
+            relay_id: uuid::Uuid::now_v7().to_string(),
             threads: Mutex::new(HashMap::new()),
         }
     }
@@ -401,6 +406,15 @@ impl Hub {
             self.approvals().sweep().await?;
             let mut worked = false;
             for row in self.agent.db().undelivered().await? {
+                // Another `serve` on the same database may be relaying too: one delivers.
+                if !self
+                    .agent
+                    .db()
+                    .claim_notification(&row.id, &self.relay_id, CLAIM_LEASE_MS)
+                    .await?
+                {
+                    continue;
+                }
                 worked = true;
                 match self.deliver(&row).await {
                     Ok(()) => self.agent.db().mark_delivered(&row.id).await?,
@@ -497,6 +511,13 @@ impl Hub {
             .db()
             .set_approval_cards(&approval.id, &json)
             .await?;
+        // Decided while the card was on its way (another relay edited the cards it knew of):
+        // show the decision on this one too.
+        if let Some(now) = current.filter(|a| a.status != "pending")
+            && let Some(at) = shown.last()
+        {
+            front.update_card(at, &Card::of(&now)).await?;
+        }
         Ok(())
     }
 

@@ -12,13 +12,13 @@ use shopkeeper_agent::config::StaffMember;
 use shopkeeper_agent::llm::openai::{OpenAiModel, OpenAiSettings};
 use shopkeeper_agent::llm::retry::RetryPolicy;
 use shopkeeper_agent::llm::scripted::{Reply, ScriptedServer};
-use shopkeeper_agent::{Agent, AgentSettings};
+use shopkeeper_agent::{Agent, AgentSettings, Approvals, Decider};
 use shopkeeper_channels::config::DiscordConfig;
 use shopkeeper_channels::discord::Discord;
 use shopkeeper_channels::discord::fake::{self, FakeDiscordApi};
 use shopkeeper_channels::{Directory, Hub, Secret};
 use shopkeeper_memory::AppDb;
-use shopkeeper_tools::{Commerce, LocalStore, Policy, Role, Semantics, local_registry};
+use shopkeeper_tools::{Caller, Commerce, LocalStore, Policy, Role, Semantics, local_registry};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,11 +37,7 @@ struct Fixture {
     _dir: tempfile::TempDir,
 }
 
-async fn fixture(replies: Vec<Reply>) -> Fixture {
-    shopkeeper_agent::install_crypto_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let server = ScriptedServer::start(replies).await.unwrap();
-    let store = LocalStore::fresh(Semantics::Correct).await.unwrap();
+fn agent(server: &ScriptedServer, store: &LocalStore, db: AppDb) -> Agent {
     let registry = Arc::new(local_registry(store.clone(), Policy::default()).unwrap());
     let model = OpenAiModel::new(OpenAiSettings {
         base_url: server.base_url(),
@@ -53,19 +49,17 @@ async fn fixture(replies: Vec<Reply>) -> Fixture {
         stream: false,
     })
     .unwrap();
-    let db = AppDb::connect(&format!(
-        "sqlite://{}/app.sqlite?mode=rwc",
-        dir.path().display()
-    ))
-    .await
-    .unwrap();
-    let agent = Agent::new(
+    Agent::new(
         Arc::new(model),
         registry,
         db,
         "You are a test.".into(),
         AgentSettings::default(),
-    );
+    )
+}
+
+/// A hub with a Discord front talking to `api`.
+async fn hub(agent: Agent, api: &FakeDiscordApi) -> (Arc<Hub>, Arc<Discord>) {
     let staff = [StaffMember {
         name: "ana".into(),
         role: Role::Manager,
@@ -78,7 +72,6 @@ async fn fixture(replies: Vec<Reply>) -> Fixture {
         Directory::new(&staff),
         "Test Shop",
     ));
-    let api = FakeDiscordApi::start().await.unwrap();
     let discord = Arc::new(
         Discord::new(&DiscordConfig {
             token: Some(Secret::new("discord-test-token")),
@@ -89,6 +82,26 @@ async fn fixture(replies: Vec<Reply>) -> Fixture {
     );
     discord.connect().await.unwrap();
     hub.attach(discord.clone());
+    (hub, discord)
+}
+
+async fn database(dir: &tempfile::TempDir) -> AppDb {
+    AppDb::connect(&format!(
+        "sqlite://{}/app.sqlite?mode=rwc",
+        dir.path().display()
+    ))
+    .await
+    .unwrap()
+}
+
+async fn fixture(replies: Vec<Reply>) -> Fixture {
+    shopkeeper_agent::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let server = ScriptedServer::start(replies).await.unwrap();
+    let store = LocalStore::fresh(Semantics::Correct).await.unwrap();
+    let agent = agent(&server, &store, database(&dir).await);
+    let api = FakeDiscordApi::start().await.unwrap();
+    let (hub, discord) = hub(agent, &api).await;
     Fixture {
         api,
         server,
@@ -240,4 +253,49 @@ async fn a_direct_message_and_a_button_clicked_through_serenity() {
     let order = f.store.order("#W6779827").await.unwrap();
     assert_eq!(serde_json::to_value(order.status).unwrap(), "cancelled");
     assert_eq!(f.server.remaining(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_relays_on_one_database_post_and_edit_each_card_once() {
+    shopkeeper_agent::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let server = ScriptedServer::start(vec![]).await.unwrap();
+    let store = LocalStore::fresh(Semantics::Correct).await.unwrap();
+    let api = FakeDiscordApi::start().await.unwrap();
+    // Two `serve` processes' hubs over one application database.
+    let (a, _) = hub(agent(&server, &store, database(&dir).await), &api).await;
+    let (b, _) = hub(agent(&server, &store, database(&dir).await), &api).await;
+    // An approval asked for elsewhere (as `shopkeeper tool call` would).
+    let registry = Arc::new(local_registry(store.clone(), Policy::default()).unwrap());
+    let approvals = Approvals::new(database(&dir).await, registry);
+    let asked = approvals
+        .request(
+            &Caller::new("cli", Role::Owner),
+            "cancel_pending_order",
+            &json!({"order_id": "#W6779827", "reason": "no longer needed"}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let (ra, rb) = tokio::join!(a.flush(), b.flush());
+    ra.unwrap();
+    rb.unwrap();
+    assert_eq!(
+        posts_to(&api.calls(), APPROVERS).len(),
+        1,
+        "one card, not one per relay"
+    );
+
+    let decider = Decider::terminal(Some("owner"), Role::Owner);
+    approvals.approve(&asked.id, &decider).await.unwrap();
+    let (ra, rb) = tokio::join!(a.flush(), b.flush());
+    ra.unwrap();
+    rb.unwrap();
+    let edits: Vec<_> = api
+        .calls()
+        .into_iter()
+        .filter(|(m, _, _)| m == "PATCH")
+        .collect();
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    assert!(edits[0].2["content"].as_str().unwrap().contains("Approved"));
 }

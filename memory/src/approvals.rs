@@ -585,6 +585,29 @@ impl AppDb {
             .collect()
     }
 
+    /// Claims a notification for `relay` (compare-and-set): `false` when it was delivered,
+    /// or another relay claimed it less than `lease_ms` ago.
+    pub async fn claim_notification(
+        &self,
+        id: &str,
+        relay: &str,
+        lease_ms: i64,
+    ) -> Result<bool, DbError> {
+        let now = now_millis();
+        let claimed = sqlx::query(
+            "UPDATE outbox SET claimed_by = $1, claimed_at = $2 WHERE id = $3 AND delivered_at IS NULL \
+             AND (claimed_at IS NULL OR claimed_at <= $4 OR claimed_by = $1)",
+        )
+        .bind(relay)
+        .bind(now)
+        .bind(id)
+        .bind(now.saturating_sub(lease_ms))
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(claimed == 1)
+    }
+
     /// Marks a notification delivered.
     pub async fn mark_delivered(&self, id: &str) -> Result<(), DbError> {
         sqlx::query("UPDATE outbox SET delivered_at = $1 WHERE id = $2")

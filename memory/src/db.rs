@@ -66,6 +66,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "chat_threads",
         include_str!("../migrations/0004_chat_threads.sql"),
     ),
+    (
+        5,
+        "outbox_claims",
+        include_str!("../migrations/0005_outbox_claims.sql"),
+    ),
 ];
 
 #[derive(Debug)]
