@@ -6,7 +6,7 @@
 // Tests fail by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use shopkeeper_agent::llm::scripted::{Reply, ScriptedServer};
 use shopkeeper_channels::discord::fake::{self, FakeDiscordApi};
 use std::time::Duration;
