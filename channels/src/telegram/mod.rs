@@ -143,7 +143,9 @@ impl Telegram {
                 Ok(updates) => {
                     backoff = Duration::from_secs(1);
                     for update in updates {
-                        offset = offset.max(update.id.0 as i32 + 1);
+                        let next =
+                            i32::try_from(update.id.0).map_or(i32::MAX, |id| id.saturating_add(1));
+                        offset = offset.max(next);
                         self.clone().dispatch(hub.clone(), update);
                     }
                 }
