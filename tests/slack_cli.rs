@@ -102,6 +102,7 @@ async fn a_mention_an_approval_clicked_and_forged_requests_refused() {
     let server = ScriptedServer::start(vec![
         cancel_call(),
         Reply::text("Done: order #W6779827 is **cancelled**."),
+        Reply::text("Our returns window is 30 days."),
     ])
     .await
     .unwrap();
@@ -305,6 +306,35 @@ slack = "UANA"
         .unwrap();
     assert_eq!(answer["text"], "Done: order #W6779827 is *cancelled*.");
     assert_eq!(answer["thread_ts"], "1700000100.000001");
+
+    // A customer's direct message: answered in the DM itself, with the customer prompt.
+    let dm = json!({"type": "event_callback", "team_id": "T0001", "api_app_id": "A0001",
+        "event": {"type": "message", "user": "UCUST", "channel": "DCUST", "channel_type": "im",
+                  "text": "what is your returns policy?", "ts": "1700000400.000001"},
+        "event_id": "Ev2", "event_time": 1_700_000_400})
+    .to_string();
+    assert_eq!(app.signed("/slack/events", &dm).await, 200);
+    let calls = api
+        .wait_for(WAIT, |c| {
+            calls_of(c, "chat.postMessage")
+                .iter()
+                .any(|m| m["channel"] == "DCUST")
+        })
+        .await;
+    let reply = calls_of(&calls, "chat.postMessage")
+        .into_iter()
+        .find(|m| m["channel"] == "DCUST")
+        .unwrap();
+    assert_eq!(reply["text"], "Our returns window is 30 days.");
+    assert!(reply.get("thread_ts").is_none(), "{reply}");
+    let system = server.requests()[2]["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        system.contains("customer service agent") && !system.contains("You are Shopkeeper"),
+        "the customer's conversation uses the customer-service prompt: {system}"
+    );
     assert_eq!(server.remaining(), 0);
 }
 
