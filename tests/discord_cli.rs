@@ -6,9 +6,8 @@
 // Tests fail by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use serde_json::Value;
 use shopkeeper_agent::llm::scripted::{Reply, ScriptedServer};
-use shopkeeper_channels::discord::fake::{self, FakeDiscordApi};
+use shopkeeper_channels::discord::fake::{self, FakeDiscordApi, posts_to};
 use std::time::Duration;
 
 mod fronts;
@@ -18,14 +17,6 @@ const ANA: u64 = 111;
 const DM: u64 = 5000;
 const APPROVERS: u64 = 7000;
 const WAIT: Duration = Duration::from_secs(60);
-
-fn posts_to(calls: &[(String, String, Value)], channel: u64) -> Vec<Value> {
-    calls
-        .iter()
-        .filter(|(m, p, _)| m == "POST" && *p == format!("channels/{channel}/messages"))
-        .map(|(_, _, b)| b.clone())
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_answers_on_the_discord_gateway_and_decides_a_clicked_card() {

@@ -15,7 +15,7 @@ use shopkeeper_agent::llm::scripted::{Reply, ScriptedServer};
 use shopkeeper_agent::{Agent, AgentSettings, Approvals, Decider};
 use shopkeeper_channels::config::DiscordConfig;
 use shopkeeper_channels::discord::Discord;
-use shopkeeper_channels::discord::fake::{self, FakeDiscordApi};
+use shopkeeper_channels::discord::fake::{self, FakeDiscordApi, posts_to};
 use shopkeeper_channels::{Directory, Hub, Secret};
 use shopkeeper_memory::AppDb;
 use shopkeeper_tools::{Caller, Commerce, LocalStore, Policy, Role, Semantics, local_registry};
@@ -110,14 +110,6 @@ async fn fixture(replies: Vec<Reply>) -> Fixture {
         store,
         _dir: dir,
     }
-}
-
-fn posts_to(calls: &[(String, String, Value)], channel: u64) -> Vec<Value> {
-    calls
-        .iter()
-        .filter(|(m, p, _)| m == "POST" && *p == format!("channels/{channel}/messages"))
-        .map(|(_, _, b)| b.clone())
-        .collect()
 }
 
 fn custom_ids(body: &Value) -> Vec<String> {

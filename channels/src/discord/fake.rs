@@ -22,7 +22,17 @@ use tokio_tungstenite::tungstenite::Message;
 pub const BOT_ID: u64 = 900_000_000_000_000_001;
 
 /// A call: HTTP method, path after `/api/v10/`, JSON body.
-type Call = (String, String, Value);
+pub type Call = (String, String, Value);
+
+/// The bodies of the messages posted to `channel`, in order.
+pub fn posts_to(calls: &[Call], channel: u64) -> Vec<Value> {
+    let path = format!("channels/{channel}/messages");
+    calls
+        .iter()
+        .filter(|(m, p, _)| m == "POST" && *p == path)
+        .map(|(_, _, b)| b.clone())
+        .collect()
+}
 
 #[derive(Debug, Default)]
 struct Shared {
