@@ -513,3 +513,52 @@ async fn serve_check_validates_without_connecting_and_never_prints_tokens() {
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("token ***ghij"), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approved_in_the_terminal_answered_in_telegram() {
+    let home = tempfile::tempdir().unwrap();
+    let api = FakeBotApi::start(TOKEN).await.unwrap();
+    let server = ScriptedServer::start(vec![cancel_call(), Reply::text("Cancelled, as asked.")])
+        .await
+        .unwrap();
+    config(home.path(), &api, "");
+    let _serve = Serve::start(home.path(), &server);
+    api.push_message(ANA as i64, ANA, "cancel #W6779827");
+    api.wait_for(WAIT, |c| sent_to(c, "sendMessage", APPROVERS).len() == 1)
+        .await;
+    let approval_id = approvals(home.path(), &server)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = run(
+        home.path(),
+        &server,
+        &["approvals", "approve", &approval_id],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("continues in telegram"),
+        "{}",
+        text(&out.stdout)
+    );
+    let calls = api
+        .wait_for(WAIT, |c| {
+            sent_to(c, "sendMessage", ANA as i64)
+                .iter()
+                .any(|m| m["text"] == "Cancelled, as asked.")
+        })
+        .await;
+    assert_eq!(
+        calls.iter().filter(|(m, _)| m == "editMessageText").count(),
+        2,
+        "{}",
+        log(home.path())
+    );
+    assert!(
+        sent_to(&calls, "sendMessage", ANA as i64)
+            .iter()
+            .any(|m| m["text"] == "Cancelled, as asked."),
+        "{}",
+        log(home.path())
+    );
+}

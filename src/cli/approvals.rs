@@ -131,6 +131,14 @@ async fn continue_conversation(ops: &Ops, approval: &ApprovalRow) -> anyhow::Res
     let Some(run_id) = &approval.run_id else {
         return Ok(ExitCode::SUCCESS);
     };
+    if !ops.resumes_here(run_id).await? {
+        // Its answer belongs in the chat it came from: `serve` resumes it and posts it there.
+        println!(
+            "(the conversation continues in {}, where it was asked)",
+            approval.channel
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     if !ops.approvals.runs_ready().await?.contains(run_id) {
         println!("(the conversation continues once its other approvals are decided)");
         return Ok(ExitCode::SUCCESS);

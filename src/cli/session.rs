@@ -226,12 +226,32 @@ impl Ops {
         self.approvals.recover().await?;
         if let Some(agent) = &self.agent {
             for run_id in self.approvals.runs_ready().await? {
+                if !self.resumes_here(&run_id).await? {
+                    continue;
+                }
                 if let Err(e) = agent.resume_decided(&run_id, &Silent).await {
                     tracing::warn!(run_id, error = %e, "could not resume a run");
                 }
             }
         }
         Ok(())
+    }
+
+    /// Whether a command-line process should resume this run: conversations held in a
+    /// chat front are resumed by `serve`, which posts the answer where it was asked.
+    pub async fn resumes_here(&self, run_id: &str) -> anyhow::Result<bool> {
+        let Some(run) = self.db.run(run_id).await? else {
+            return Ok(false);
+        };
+        let channel = self
+            .db
+            .conversation(&run.conversation_id)
+            .await?
+            .map(|c| c.channel);
+        Ok(!matches!(
+            channel.as_deref(),
+            Some("telegram" | "slack" | "discord")
+        ))
     }
 
     /// The person deciding at this terminal: `--as NAME` from `[[staff]]`, else the owner.
