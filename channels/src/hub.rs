@@ -404,27 +404,14 @@ impl Hub {
         // A resumed run can ask for another approval: go round until nothing is left.
         for _ in 0..8 {
             self.approvals().sweep().await?;
-            let mut worked = false;
-            for row in self.agent.db().undelivered().await? {
-                // Another `serve` on the same database may be relaying too: one delivers.
-                if !self
-                    .agent
-                    .db()
-                    .claim_notification(&row.id, &self.relay_id, CLAIM_LEASE_MS)
-                    .await?
-                {
-                    continue;
-                }
-                worked = true;
-                match self.deliver(&row).await {
-                    Ok(()) => self.agent.db().mark_delivered(&row.id).await?,
-                    // Left undelivered: the next flush tries again.
-                    Err(e) => {
-                        tracing::warn!(topic = row.topic, error = %e, "cannot deliver a notification")
-                    }
-                }
+            let mut worked = self.deliver_outbox().await?;
+            let ready = self.approvals().runs_ready().await?;
+            if !ready.is_empty() {
+                // The decisions that made these runs ready are in the outbox by now (a
+                // decision is written before its call's result): cards first, then answers.
+                self.deliver_outbox().await?;
             }
-            for run_id in self.approvals().runs_ready().await? {
+            for run_id in ready {
                 worked = true;
                 self.resume(&run_id).await?;
             }
@@ -433,6 +420,31 @@ impl Hub {
             }
         }
         Ok(())
+    }
+
+    /// Delivers what this relay can claim from the outbox; whether there was anything.
+    async fn deliver_outbox(&self) -> Result<bool, ChannelError> {
+        let mut worked = false;
+        for row in self.agent.db().undelivered().await? {
+            // Another `serve` on the same database may be relaying too: one delivers.
+            if !self
+                .agent
+                .db()
+                .claim_notification(&row.id, &self.relay_id, CLAIM_LEASE_MS)
+                .await?
+            {
+                continue;
+            }
+            worked = true;
+            match self.deliver(&row).await {
+                Ok(()) => self.agent.db().mark_delivered(&row.id).await?,
+                // Left undelivered: the next flush tries again.
+                Err(e) => {
+                    tracing::warn!(topic = row.topic, error = %e, "cannot deliver a notification")
+                }
+            }
+        }
+        Ok(worked)
     }
 
     async fn deliver(&self, row: &OutboxRow) -> Result<(), ChannelError> {

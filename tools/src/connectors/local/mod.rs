@@ -45,6 +45,24 @@ impl LocalStore {
                 CommerceError::Unavailable(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
+        // Two processes opening a new store at once (`serve` and a command) can find the
+        // file mid-creation, when SQLite answers "locked" without waiting: try again.
+        let mut attempt = 0;
+        loop {
+            match Self::open_once(path, semantics).await {
+                Err(CommerceError::Unavailable(why))
+                    if attempt < 8 && why.contains("database is locked") =>
+                {
+                    attempt += 1;
+                    tracing::debug!(why, attempt, "store busy while opening; retrying");
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    async fn open_once(path: &Path, semantics: Semantics) -> Result<Self, CommerceError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
