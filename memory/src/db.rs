@@ -116,30 +116,36 @@ impl AppDb {
                 url: mask_password(url),
                 source,
             })?;
-        if backend == Backend::Sqlite {
-            // Persistent on the file: readers never block the writer.
-            sqlx::query("PRAGMA journal_mode = WAL")
-                .execute(&pool)
-                .await?;
-        }
         let db = Self { pool, backend };
         let migrator = Migrator::new(Embedded).await?;
-        // SQLite has no migration lock: two processes opening a fresh file at once (`serve`
-        // and a CLI command) race to apply the same migration, and the loser's transaction
-        // fails. Trying again finds it applied.
+        // SQLite has no migration lock, and switching a new file to WAL needs it alone: two
+        // processes opening a fresh file at once (`serve` and a CLI command) can be told
+        // "locked" without waiting. Trying again finds the work done.
         let mut attempt = 0;
         loop {
-            match migrator.run(&db.pool).await {
+            match db.prepare(&migrator).await {
                 Ok(()) => break,
-                Err(e) if attempt < 5 && backend == Backend::Sqlite => {
+                Err(e) if attempt < 8 && backend == Backend::Sqlite => {
                     attempt += 1;
-                    tracing::debug!(error = %e, attempt, "migration raced another process; retrying");
+                    tracing::debug!(error = %e, attempt, "database busy while opening; retrying");
                     tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             }
         }
         Ok(db)
+    }
+
+    /// WAL mode on SQLite (persistent on the file: readers never block the writer), then
+    /// the migrations.
+    async fn prepare(&self, migrator: &Migrator) -> Result<(), DbError> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&self.pool)
+                .await?;
+        }
+        migrator.run(&self.pool).await?;
+        Ok(())
     }
 
     /// The default database: `app.sqlite` in the data directory.
