@@ -331,7 +331,8 @@ impl Config {
     }
 }
 
-fn mask(secret: &str) -> String {
+/// `***` and the last four characters of a secret (only `***` when it is short).
+pub fn mask(secret: &str) -> String {
     let tail: String = secret
         .chars()
         .rev()

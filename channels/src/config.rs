@@ -23,13 +23,7 @@ impl Secret {
 
     /// `***` and the last four characters, for messages.
     pub fn masked(&self) -> String {
-        let n = self.0.chars().count();
-        if n > 12 {
-            let tail: String = self.0.chars().skip(n - 4).collect();
-            format!("***{tail}")
-        } else {
-            "***".into()
-        }
+        shopkeeper_agent::config::mask(&self.0)
     }
 }
 

@@ -5,11 +5,12 @@
 
 use crate::ChannelError;
 use crate::front::{Card, CardRef, Click, ClickAction, Front, Inbound, Place};
+use crate::lanes::Lanes;
 use crate::people::{Directory, Person};
 use shopkeeper_agent::approvals::Approvals;
 use shopkeeper_agent::{Agent, AgentError, Decided, Observer, Outcome, RunStatus, ToolCallRequest};
 use shopkeeper_memory::{ApprovalRow, ConversationInfo, OutboxRow};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -36,7 +37,7 @@ pub struct Hub {
     relay: tokio::sync::Mutex<()>,
     /// This process's name when claiming notifications from the shared outbox.
     relay_id: String,
-    threads: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    lanes: Lanes,
 }
 
 impl std::fmt::Debug for Hub {
@@ -105,7 +106,7 @@ impl Hub {
             fronts: RwLock::new(BTreeMap::new()),
             relay: tokio::sync::Mutex::new(()),
             relay_id: uuid::Uuid::now_v7().to_string(),
-            threads: Mutex::new(HashMap::new()),
+            lanes: Lanes::default(),
         }
     }
 
@@ -144,14 +145,28 @@ impl Hub {
         self.directory.person(platform, user)
     }
 
-    /// Handles a message: a command, or a request for the agent. Messages of one person
-    /// in one thread are handled in order; different threads run side by side.
-    pub async fn on_message(&self, msg: Inbound) -> Result<(), ChannelError> {
-        let front = self.front(&msg.place.platform)?;
+    /// Takes a message in: handled in the background, a person's messages in one thread in
+    /// the order they came, different threads side by side. Failures are logged.
+    pub fn submit(self: &Arc<Self>, msg: Inbound) {
         let person = self.person(&msg.place.platform, &msg.user);
         let key = thread_key(&msg.place, &msg.user, &person);
-        let lock = self.thread_lock(&key);
-        let turn = lock.lock().await;
+        let hub = self.clone();
+        let lane = key.clone();
+        self.lanes.run(&lane, async move {
+            if let Err(e) = hub.on_message(msg, person, key).await {
+                tracing::warn!(error = %e, "message not handled");
+            }
+        });
+    }
+
+    /// Handles a message: a command, or a request for the agent.
+    async fn on_message(
+        &self,
+        msg: Inbound,
+        person: Person,
+        key: String,
+    ) -> Result<(), ChannelError> {
+        let front = self.front(&msg.place.platform)?;
         let text = msg.text.trim();
         if let Some(command) = command(text) {
             return self
@@ -179,19 +194,9 @@ impl Hub {
         let awaiting = matches!(&outcome, Ok(o) if o.status == RunStatus::AwaitingApproval);
         self.post_outcome(&*front, &msg.place, &person, outcome, &activity)
             .await?;
-        drop(turn);
         // Cards for the new approvals now, not at the next relay tick; answers alone leave
         // nothing in the outbox, and the relay is one at a time, so it is skipped then.
         if awaiting { self.flush().await } else { Ok(()) }
-    }
-
-    fn thread_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
-        self.threads
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(key.to_string())
-            .or_default()
-            .clone()
     }
 
     /// The conversation of a person in a thread; a new one when `fresh` or the first time.

@@ -1,6 +1,6 @@
 //! Ordered lanes: jobs with the same key run one after another, in the order they came;
-//! jobs with different keys run side by side (one chat's messages stay in order without
-//! holding up other chats).
+//! jobs with different keys run side by side (a person's messages in a thread stay in
+//! order without holding up anyone else).
 
 use std::collections::HashMap;
 use std::future::Future;

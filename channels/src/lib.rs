@@ -25,6 +25,16 @@ pub use front::{Card, CardRef, Click, ClickAction, Front, Inbound, Place};
 pub use hub::Hub;
 pub use people::{Directory, Person};
 
+/// The platforms a front can run on: a conversation whose channel is one of these lives
+/// in a chat, and `serve` answers it there.
+pub const PLATFORMS: &[&str] = &[TELEGRAM, SLACK, DISCORD];
+/// Telegram's platform name (a `Place`'s and a conversation's channel).
+pub const TELEGRAM: &str = "telegram";
+/// Slack's platform name.
+pub const SLACK: &str = "slack";
+/// Discord's platform name.
+pub const DISCORD: &str = "discord";
+
 /// Why a front could not do what it was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum ChannelError {

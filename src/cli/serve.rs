@@ -11,12 +11,12 @@ use std::sync::Arc;
 /// Exit status when the fronts' configuration is not usable.
 const EXIT_BAD_CONFIG: u8 = 2;
 
-/// The fronts' configuration from the same file as the rest, then the environment.
-fn channels_config(explicit: Option<&Path>) -> anyhow::Result<ChannelsConfig> {
-    let (_, _, source) = load_config(explicit)?;
+/// The fronts' configuration from `source`, the file the rest came from, then the
+/// environment.
+fn channels_config(source: Option<&Path>) -> anyhow::Result<ChannelsConfig> {
     let mut config = match source {
         Some(path) => {
-            let text = std::fs::read_to_string(&path)
+            let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
             ChannelsConfig::from_toml(&text)
                 .with_context(|| format!("invalid {}", path.display()))?
@@ -28,8 +28,8 @@ fn channels_config(explicit: Option<&Path>) -> anyhow::Result<ChannelsConfig> {
 }
 
 pub async fn run(explicit: Option<&Path>, check: bool) -> anyhow::Result<ExitCode> {
-    let channels = channels_config(explicit)?;
-    let (config, _, _) = load_config(explicit)?;
+    let (config, _, source) = load_config(explicit)?;
+    let channels = channels_config(source.as_deref())?;
     let report = channels.check(&config.staff);
     if check || !report.problems.is_empty() {
         for line in &report.lines {

@@ -248,10 +248,7 @@ impl Ops {
             .conversation(&run.conversation_id)
             .await?
             .map(|c| c.channel);
-        Ok(!matches!(
-            channel.as_deref(),
-            Some("telegram" | "slack" | "discord")
-        ))
+        Ok(!channel.is_some_and(|c| shopkeeper_channels::PLATFORMS.contains(&c.as_str())))
     }
 
     /// The person deciding at this terminal: `--as NAME` from `[[staff]]`, else the owner.

@@ -8,7 +8,6 @@ use crate::ChannelError;
 use crate::config::DiscordConfig;
 use crate::front::{Card, CardRef, Click, ClickAction, Front, Inbound, Place};
 use crate::hub::Hub;
-use crate::lanes::Lanes;
 use crate::render::{Markup, convert, split};
 use serenity::all::{
     ButtonStyle, ChannelId, ComponentInteraction, Context, CreateActionRow, CreateButton,
@@ -18,7 +17,7 @@ use serenity::all::{
 };
 use std::sync::{Arc, OnceLock};
 
-const PLATFORM: &str = "discord";
+const PLATFORM: &str = crate::DISCORD;
 /// Discord's message limit.
 const LIMIT: usize = 2000;
 
@@ -27,7 +26,6 @@ pub struct Discord {
     http: Arc<Http>,
     config: DiscordConfig,
     bot: OnceLock<UserId>,
-    lanes: Lanes,
 }
 
 impl std::fmt::Debug for Discord {
@@ -85,7 +83,6 @@ impl Discord {
             http: Arc::new(http(token.expose(), config.api_url.as_deref())),
             config: config.clone(),
             bot: OnceLock::new(),
-            lanes: Lanes::default(),
         })
     }
 
@@ -143,12 +140,7 @@ impl Discord {
             user: message.author.id.get().to_string(),
             text,
         };
-        let lane = inbound.place.chat.clone();
-        self.lanes.run(&lane, async move {
-            if let Err(e) = hub.on_message(inbound).await {
-                tracing::warn!(error = %e, "discord message not handled");
-            }
-        });
+        hub.submit(inbound);
     }
 
     /// A button click: acknowledged at once (a refusal says why, to the clicker alone),

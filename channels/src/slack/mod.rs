@@ -9,7 +9,6 @@ use crate::ChannelError;
 use crate::config::SlackConfig;
 use crate::front::{Card, CardRef, Click, ClickAction, Front, Inbound, Place};
 use crate::hub::Hub;
-use crate::lanes::Lanes;
 use crate::render::{Markup, convert, split};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -22,7 +21,7 @@ use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-const PLATFORM: &str = "slack";
+const PLATFORM: &str = crate::SLACK;
 /// A section block's text holds at most 3000 characters.
 const LIMIT: usize = 3000;
 /// Where the Events API posts events.
@@ -42,7 +41,6 @@ pub struct Slack {
     verifier: Option<SlackEventSignatureVerifier>,
     bot_user: OnceLock<String>,
     seen: Mutex<HashMap<String, i64>>,
-    lanes: Lanes,
 }
 
 impl std::fmt::Debug for Slack {
@@ -97,7 +95,6 @@ impl Slack {
             verifier,
             bot_user: OnceLock::new(),
             seen: Mutex::new(HashMap::new()),
-            lanes: Lanes::default(),
         })
     }
 
@@ -227,12 +224,7 @@ impl Slack {
             }
             _ => return,
         };
-        let lane = format!("{}:{:?}", inbound.place.chat, inbound.place.thread);
-        self.lanes.run(&lane, async move {
-            if let Err(e) = hub.on_message(inbound).await {
-                tracing::warn!(error = %e, "slack message not handled");
-            }
-        });
+        hub.submit(inbound);
     }
 
     /// A Block Kit button click: decided in the background (Slack wants its answer within

@@ -38,6 +38,24 @@ impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    fn next_update(&self) -> u64 {
+        let mut inner = self.lock();
+        inner.next_update += 1;
+        inner.next_update - 1
+    }
+
+    fn next_message(&self) -> i64 {
+        let mut inner = self.lock();
+        inner.next_message += 1;
+        inner.next_message - 1
+    }
+}
+
+/// A text message from `user` in `chat`, as Telegram shapes it.
+fn text_message(message_id: i64, chat: i64, user: u64, text: &str) -> Value {
+    json!({"message_id": message_id, "date": now_secs(), "chat": chat_json(chat),
+           "from": user_json(user), "text": text})
 }
 
 /// The running fake; stops when dropped.
@@ -106,15 +124,11 @@ impl FakeBotApi {
     }
 
     fn push(&self, kind: &str, body: Value) -> u64 {
-        let id = {
-            let mut inner = self.shared.lock();
-            let id = inner.next_update;
-            inner.next_update += 1;
-            inner
-                .updates
-                .push_back(json!({"update_id": id, kind: body}));
-            id
-        };
+        let id = self.shared.next_update();
+        self.shared
+            .lock()
+            .updates
+            .push_back(json!({"update_id": id, kind: body}));
         self.shared.arrived.notify_waiters();
         id
     }
@@ -122,17 +136,13 @@ impl FakeBotApi {
     /// Queues a text message from `user` in `chat` (positive: a private chat); returns
     /// the update id.
     pub fn push_message(&self, chat: i64, user: u64, text: &str) -> u64 {
-        let message_id = self.next_message_id();
-        self.push(
-            "message",
-            json!({"message_id": message_id, "date": now_secs(), "chat": chat_json(chat),
-                   "from": user_json(user), "text": text}),
-        )
+        let message_id = self.shared.next_message();
+        self.push("message", text_message(message_id, chat, user, text))
     }
 
     /// Queues a button click by `user` on the bot's message `message_id` in `chat`.
     pub fn push_click(&self, chat: i64, user: u64, message_id: i64, data: &str) -> String {
-        let query_id = format!("cb{}", self.shared.lock().next_update);
+        let query_id = format!("cb{}", uuid::Uuid::now_v7().simple());
         self.push(
             "callback_query",
             json!({"id": query_id, "from": user_json(user), "chat_instance": format!("ci{chat}"),
@@ -146,21 +156,9 @@ impl FakeBotApi {
 
     /// A webhook body: the update JSON for a text message (not queued).
     pub fn message_update(&self, chat: i64, user: u64, text: &str) -> Value {
-        let (id, message_id) = {
-            let mut inner = self.shared.lock();
-            let id = inner.next_update;
-            inner.next_update += 1;
-            (id, inner.next_message)
-        };
-        json!({"update_id": id, "message": {"message_id": message_id, "date": now_secs(),
-               "chat": chat_json(chat), "from": user_json(user), "text": text}})
-    }
-
-    fn next_message_id(&self) -> i64 {
-        let mut inner = self.shared.lock();
-        let id = inner.next_message;
-        inner.next_message += 1;
-        id
+        let id = self.shared.next_update();
+        let message = text_message(self.shared.next_message(), chat, user, text);
+        json!({"update_id": id, "message": message})
     }
 
     /// Every call so far: method name and JSON parameters.
@@ -253,15 +251,10 @@ async fn method(
                           "has_main_web_app": false}),
         "sendMessage" | "editMessageText" => {
             let chat = params.get("chat_id").and_then(Value::as_i64).unwrap_or(0);
-            let message_id = match params.get("message_id").and_then(Value::as_i64) {
-                Some(id) => id,
-                None => {
-                    let mut inner = shared.lock();
-                    let id = inner.next_message;
-                    inner.next_message += 1;
-                    id
-                }
-            };
+            let message_id = params
+                .get("message_id")
+                .and_then(Value::as_i64)
+                .unwrap_or_else(|| shared.next_message());
             let mut message = json!({"message_id": message_id, "date": now_secs(),
                 "chat": chat_json(chat),
                 "from": {"id": BOT_USER_ID, "is_bot": true, "first_name": "Shopkeeper"},

@@ -8,7 +8,6 @@ use crate::ChannelError;
 use crate::config::{TelegramConfig, TelegramMode};
 use crate::front::{Card, CardRef, Click, ClickAction, Front, Inbound, Place};
 use crate::hub::Hub;
-use crate::lanes::Lanes;
 use crate::render::{Markup, convert, split};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -30,7 +29,7 @@ use teloxide::types::{
     ParseMode, ThreadId, Update, UpdateKind,
 };
 
-const PLATFORM: &str = "telegram";
+const PLATFORM: &str = crate::TELEGRAM;
 /// Telegram's limit is 4096 UTF-16 units; characters with a margin for astral symbols.
 const LIMIT: usize = 4000;
 /// Where Telegram posts updates in webhook mode.
@@ -43,7 +42,6 @@ pub struct Telegram {
     bot: Bot,
     config: TelegramConfig,
     username: std::sync::OnceLock<String>,
-    lanes: Lanes,
 }
 
 impl std::fmt::Debug for Telegram {
@@ -90,7 +88,6 @@ impl Telegram {
             bot,
             config: config.clone(),
             username: std::sync::OnceLock::new(),
-            lanes: Lanes::default(),
         })
     }
 
@@ -166,19 +163,15 @@ impl Telegram {
             .with_state((self, hub))
     }
 
-    /// Handles one update in the background: messages in order per chat, clicks at once.
+    /// Handles one update in the background: messages through the hub (in order per person
+    /// and thread), clicks at once.
     pub fn dispatch(self: Arc<Self>, hub: Arc<Hub>, update: Update) {
         match update.kind {
             UpdateKind::Message(message) => {
                 let Some(inbound) = self.inbound(&message) else {
                     return;
                 };
-                let lane = inbound.place.chat.clone();
-                self.lanes.run(&lane, async move {
-                    if let Err(e) = hub.on_message(inbound).await {
-                        tracing::warn!(error = %e, "telegram message not handled");
-                    }
-                });
+                hub.submit(inbound);
             }
             UpdateKind::CallbackQuery(query) => {
                 tokio::spawn(async move {
