@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::routing::post;
 use serde_json::{Value, json};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -32,6 +33,9 @@ struct Shared {
     calls: CallLog<(String, Value, Instant)>,
     /// Keep every call; otherwise only `sendMessage` (what benchmarks count).
     record: bool,
+    /// `sendMessage` calls so far, and a signal when one arrives.
+    sent: AtomicUsize,
+    sent_changed: Notify,
 }
 
 impl Shared {
@@ -110,6 +114,8 @@ impl FakeBotApi {
             arrived: Notify::new(),
             calls: CallLog::default(),
             record,
+            sent: AtomicUsize::new(0),
+            sent_changed: Notify::new(),
         });
         let app = axum::Router::new()
             .route("/{bot}/{method}", post(method))
@@ -189,14 +195,24 @@ impl FakeBotApi {
         untimed(&calls)
     }
 
-    /// How many `sendMessage` calls arrived at or after `since`.
-    pub fn sent_since(&self, since: Instant) -> usize {
-        self.shared.calls.with(|calls| {
-            calls
-                .iter()
-                .filter(|(m, _, t)| m == "sendMessage" && *t >= since)
-                .count()
-        })
+    /// How many `sendMessage` calls arrived so far.
+    pub fn sent(&self) -> usize {
+        self.shared.sent.load(Ordering::SeqCst)
+    }
+
+    /// Waits until `total` `sendMessage` calls have arrived, or `timeout` passes; whether
+    /// they did. Woken by each arrival, so a benchmark waiting here costs no CPU.
+    pub async fn wait_sent(&self, total: usize, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let arrived = self.shared.sent_changed.notified();
+            if self.sent() >= total {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return self.sent() >= total;
+            }
+        }
     }
 
     /// `sendMessage` calls received after `since` (for benchmarks), with times.
@@ -317,8 +333,13 @@ const KNOWN: &[&str] = &[
 ];
 
 fn record(shared: &Shared, method: &str, params: Value) {
-    if shared.record || method == "sendMessage" {
+    let sent = method == "sendMessage";
+    if shared.record || sent {
         shared.calls.push((method.into(), params, Instant::now()));
+    }
+    if sent {
+        shared.sent.fetch_add(1, Ordering::SeqCst);
+        shared.sent_changed.notify_waiters();
     }
 }
 

@@ -28,21 +28,13 @@ impl Drop for Served {
     }
 }
 
-async fn wait_replies(
-    api: &FakeBotApi,
-    since: Instant,
-    n: usize,
-    limit: Duration,
-) -> anyhow::Result<()> {
-    let deadline = Instant::now() + limit;
-    while api.sent_since(since) < n {
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "only {} of {n} replies within {limit:?}",
-            api.sent_since(since)
-        );
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+/// Waits until the Bot API has received `total` replies in all.
+async fn wait_replies(api: &FakeBotApi, total: usize, limit: Duration) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        api.wait_sent(total, limit).await,
+        "only {} of {total} replies within {limit:?}",
+        api.sent()
+    );
     Ok(())
 }
 
@@ -82,7 +74,7 @@ pub async fn run(messages: usize, chats: usize, samples: usize) -> anyhow::Resul
     // Ready when the first reply comes back (store seeded, bot polling).
     let started = Instant::now();
     api.push_message(1, 1, "hello");
-    wait_replies(&api, started, 1, Duration::from_secs(120)).await?;
+    wait_replies(&api, 1, Duration::from_secs(120)).await?;
     println!(
         "telegram front: `shopkeeper serve` ↔ fake Bot API (long polling) ↔ scripted model, loopback"
     );
@@ -91,9 +83,9 @@ pub async fn run(messages: usize, chats: usize, samples: usize) -> anyhow::Resul
     // Latency: one message at a time, update queued → reply received by the Bot API.
     let mut alone = Vec::with_capacity(samples);
     for i in 0..samples {
-        let t = Instant::now();
+        let (t, before) = (Instant::now(), api.sent());
         api.push_message(2, 2, &format!("where is my order? ({i})"));
-        wait_replies(&api, t, 1, Duration::from_secs(60)).await?;
+        wait_replies(&api, before + 1, Duration::from_secs(60)).await?;
         let replies = api.messages_since(t);
         alone.push(
             replies
@@ -109,14 +101,14 @@ pub async fn run(messages: usize, chats: usize, samples: usize) -> anyhow::Resul
 
     // Throughput: a burst across `chats` chats; each chat's replies answer its messages in order.
     let chats = chats.max(1);
-    let t0 = Instant::now();
+    let (t0, before) = (Instant::now(), api.sent());
     let mut pushed: HashMap<i64, Vec<Instant>> = HashMap::new();
     for i in 0..messages {
         let chat = 1000 + (i % chats) as i64;
         pushed.entry(chat).or_default().push(Instant::now());
         api.push_message(chat, chat as u64, &format!("status of order #W{i}?"));
     }
-    wait_replies(&api, t0, messages, Duration::from_secs(600)).await?;
+    wait_replies(&api, before + messages, Duration::from_secs(600)).await?;
     let elapsed = t0.elapsed();
     let mut seen: HashMap<i64, usize> = HashMap::new();
     let mut burst = Vec::with_capacity(messages);
