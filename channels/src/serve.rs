@@ -17,6 +17,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ChannelError> {
     let mut tasks = JoinSet::new();
+    // Only the webhook fronts add routes; built without them, nothing does.
+    #[cfg_attr(not(any(feature = "telegram", feature = "slack")), allow(unused_mut))]
     let mut router = axum::Router::new();
     #[cfg(feature = "telegram")]
     if let Some(t) = &config.telegram {

@@ -12,13 +12,25 @@ use qdrant_edge::{
     Condition, CountRequest, CreateIndex, DEFAULT_VECTOR_NAME, Distance, EdgeConfig, EdgeShard,
     EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, HnswIndexConfig, JsonPath,
     Match, MatchValue, NamedQuery, PayloadFieldSchema, PayloadSchemaType, PointId,
-    PointInsertOperations, PointOperations, PointStruct, QueryEnum, ScrollRequest, SearchParams,
-    SearchRequest, UpdateOperation, ValueVariants, Vectors, WithPayloadInterface, WithVector,
+    PointInsertOperations, PointOperations, PointStruct, QuantizationConfig,
+    QuantizationSearchParams, QueryEnum, ScrollRequest, SearchParams, SearchRequest,
+    UpdateOperation, ValueVariants, Vectors, WithPayloadInterface, WithVector,
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
+
+/// How an embedded store is laid out on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Segments (each searched in turn).
+    pub segments: usize,
+    /// Points stored.
+    pub points: usize,
+    /// Vectors in a segment's HNSW graph (the rest are scanned).
+    pub indexed: usize,
+}
 
 /// Vectors in an in-process Qdrant shard.
 #[derive(Clone)]
@@ -69,6 +81,15 @@ fn condition(c: &Where) -> Result<Condition, VectorError> {
     serde_json::from_value(rest).map_err(|e| VectorError::Store(format!("condition {c:?}: {e}")))
 }
 
+/// Scalar (int8) quantization, kept in RAM; built from Qdrant's REST form because the
+/// engine does not re-export the wrapper type.
+fn int8() -> Result<QuantizationConfig, VectorError> {
+    serde_json::from_value(
+        json!({"scalar": {"type": "int8", "quantile": 0.99, "always_ram": true}}),
+    )
+    .map_err(|e| VectorError::Store(format!("quantization config: {e}")))
+}
+
 fn scope(shop: &str, kind: Kind, extra: &[Where]) -> Result<Filter, VectorError> {
     let mut must = vec![keyword("shop", shop)?, keyword("kind", kind.as_str())?];
     for c in extra {
@@ -114,6 +135,11 @@ impl EdgeStore {
                     ef_construct: tuning.ef_construct,
                     ..HnswIndexConfig::default()
                 },
+                quantization_config: if tuning.quantized {
+                    Some(int8()?)
+                } else {
+                    None
+                },
                 ..EdgeConfig::default()
             };
             let shard = EdgeShard::load(&dir, Some(config)).map_err(store_err)?;
@@ -149,10 +175,31 @@ impl EdgeStore {
             .map_err(store_err)?
     }
 
+    /// The same store, searched with beam width `ef` (the graph is not rebuilt).
+    pub fn with_ef(&self, ef: usize) -> Self {
+        Self {
+            tuning: Tuning { ef, ..self.tuning },
+            ..self.clone()
+        }
+    }
+
     /// Builds the HNSW index and merges segments (Qdrant's optimizers), e.g. after a bulk load.
     pub async fn optimize(&self) -> Result<(), VectorError> {
         self.blocking(|s| s.optimize().map(|_| ()).map_err(store_err))
             .await
+    }
+
+    /// How the shard is laid out: segments, and how many vectors are in a graph index.
+    pub async fn layout(&self) -> Result<Layout, VectorError> {
+        self.blocking(|s| {
+            let info = s.info();
+            Ok(Layout {
+                segments: info.segments_count,
+                points: info.points_count,
+                indexed: info.indexed_vectors_count,
+            })
+        })
+        .await
     }
 
     /// Writes everything to disk.
@@ -236,6 +283,11 @@ impl VectorStore for EdgeStore {
             filter: Some(scope(shop, kind, conditions)?),
             params: Some(SearchParams {
                 hnsw_ef: Some(self.tuning.ef.max(k)),
+                quantization: self.tuning.quantized.then_some(QuantizationSearchParams {
+                    ignore: false,
+                    rescore: Some(true),
+                    oversampling: Some(2.0),
+                }),
                 ..SearchParams::default()
             }),
             limit: k,

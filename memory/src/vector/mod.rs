@@ -134,6 +134,9 @@ pub struct Tuning {
     pub ef_construct: usize,
     /// Beam width while searching.
     pub ef: usize,
+    /// Keep an int8 copy of the vectors (scalar quantization): the graph is searched on it,
+    /// then twice the asked-for number of candidates are rescored on the full vectors.
+    pub quantized: bool,
 }
 
 impl Default for Tuning {
@@ -145,6 +148,7 @@ impl Default for Tuning {
             m: 32,
             ef_construct: 200,
             ef: 512,
+            quantized: false,
         }
     }
 }

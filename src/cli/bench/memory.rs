@@ -7,9 +7,13 @@ use shopkeeper_memory::embed::models::{MINILM, model_dir};
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// The local model, from the data directory.
+pub fn model() -> anyhow::Result<MiniLm> {
+    Ok(MiniLm::load(&model_dir(&DataDir::resolve()?, &MINILM))?)
+}
+
 pub async fn run(sentences: usize) -> anyhow::Result<ExitCode> {
-    let dir = model_dir(&DataDir::resolve()?, &MINILM);
-    let model = match MiniLm::load(&dir) {
+    let model = match model() {
         Ok(m) => m,
         Err(e) => {
             println!("embedding throughput: skipped ({e})");

@@ -44,12 +44,17 @@ pub enum BenchCommand {
         /// HNSW beam width while building.
         #[arg(long, default_value_t = 200)]
         ef_construct: usize,
-        /// HNSW beam width while searching.
-        #[arg(long, default_value_t = 512)]
-        ef: usize,
-        /// Synthetic distributions to measure, comma-separated: `clusters` (flat clouds,
-        /// the hard case) and `topics` (nested, like sentence embeddings).
-        #[arg(long, value_delimiter = ',', default_value = "clusters,topics")]
+        /// HNSW beam widths to search with, comma-separated (one index build serves all).
+        #[arg(long, value_delimiter = ',', default_value = "512")]
+        ef: Vec<usize>,
+        /// Search an int8 copy of the vectors, rescoring the best candidates on the full ones.
+        #[arg(long)]
+        quantized: bool,
+        /// Point distributions to measure, comma-separated: `catalog` (product titles
+        /// composed from the local model's vectors of their parts), `titles` (each title
+        /// embedded by the model: real, but about 300 a second), `topics` and `clusters`
+        /// (random noise around centres: the hard case).
+        #[arg(long, value_delimiter = ',', default_value = "catalog,clusters")]
         data: Vec<BenchData>,
     },
     /// The offline router on the labelled requests: intent and argument accuracy, the
@@ -99,13 +104,17 @@ pub enum BenchCommand {
     },
 }
 
-/// Synthetic vector distributions for `bench memory --data`.
+/// Point distributions for `bench memory --data`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BenchData {
+    /// Product titles composed from the model's vectors of their parts.
+    Catalog,
+    /// Product titles, each embedded by the model.
+    Titles,
+    /// Topics with subtopics, isotropic noise around each.
+    Topics,
     /// 256 centres, isotropic noise around each: the hard case for a graph index.
     Clusters,
-    /// Topics with subtopics: nested neighbourhoods, like sentence embeddings.
-    Topics,
 }
 
 pub async fn run(config: Option<&std::path::Path>, cmd: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -132,6 +141,7 @@ pub async fn run(config: Option<&std::path::Path>, cmd: BenchCommand) -> anyhow:
             m,
             ef_construct,
             ef,
+            quantized,
             data,
         } => {
             if sentences > 0 {
@@ -143,14 +153,30 @@ pub async fn run(config: Option<&std::path::Path>, cmd: BenchCommand) -> anyhow:
             let tuning = shopkeeper_memory::vector::Tuning {
                 m,
                 ef_construct,
-                ef,
+                ef: ef.first().copied().unwrap_or(512),
+                quantized,
             };
             #[cfg(feature = "embedded-vectors")]
             {
+                #[cfg(feature = "local-embeddings")]
+                let model = memory::model().ok();
+                #[cfg(feature = "local-embeddings")]
+                let embedder = model
+                    .as_ref()
+                    .map(|m| m as &dyn shopkeeper_memory::embed::Embedder);
+                #[cfg(not(feature = "local-embeddings"))]
+                let embedder = None;
                 println!("embedded vector store (qdrant-edge, cosine, filtered by shop and kind)");
                 for n in points.into_iter().filter(|n| *n > 0) {
                     for d in &data {
-                        vectors::run(n, queries, tuning, *d).await?;
+                        let scale = vectors::Scale {
+                            points: n,
+                            queries,
+                            tuning,
+                            efs: &ef,
+                            data: *d,
+                        };
+                        vectors::run(&scale, embedder).await?;
                     }
                 }
             }

@@ -26,7 +26,8 @@ impl Category {
     }
 }
 
-fn all() -> &'static [Category] {
+/// Every category, in the file's order.
+pub fn all() -> &'static [Category] {
     static PARSED: OnceLock<Vec<Category>> = OnceLock::new();
     PARSED.get_or_init(|| {
         CATEGORIES
