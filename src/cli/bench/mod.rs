@@ -45,7 +45,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         ef_construct: usize,
         /// HNSW beam widths to search with, comma-separated (one index build serves all).
-        #[arg(long, value_delimiter = ',', default_value = "512")]
+        #[arg(long, value_delimiter = ',', default_value = "64,128,256,512")]
         ef: Vec<usize>,
         /// Search an int8 copy of the vectors, rescoring the best candidates on the full ones.
         #[arg(long)]
@@ -153,7 +153,7 @@ pub async fn run(config: Option<&std::path::Path>, cmd: BenchCommand) -> anyhow:
             let tuning = shopkeeper_memory::vector::Tuning {
                 m,
                 ef_construct,
-                ef: ef.first().copied().unwrap_or(512),
+                ef: ef.first().copied().unwrap_or(128),
                 quantized,
             };
             #[cfg(feature = "embedded-vectors")]
