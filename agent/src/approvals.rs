@@ -554,13 +554,6 @@ impl Approvals {
                 .claim_run(&stale, "resuming", "awaiting_approval")
                 .await?;
         }
-        let mut ready = Vec::new();
-        for run_id in self.db.runs_with_status("awaiting_approval").await? {
-            let approvals = self.db.approvals_of_run(&run_id).await?;
-            if !approvals.is_empty() && approvals.iter().all(|a| a.result.is_some()) {
-                ready.push(run_id);
-            }
-        }
-        Ok(ready)
+        Ok(self.db.runs_settled("awaiting_approval").await?)
     }
 }

@@ -538,14 +538,18 @@ impl AppDb {
         .await?)
     }
 
-    /// Runs in `status`.
-    pub async fn runs_with_status(&self, status: &str) -> Result<Vec<String>, DbError> {
-        Ok(
-            sqlx::query_scalar("SELECT id FROM runs WHERE status = $1 ORDER BY updated_at")
-                .bind(status)
-                .fetch_all(self.pool())
-                .await?,
+    /// Runs in `status` that asked for approvals and have a result for every one of them,
+    /// oldest change first.
+    pub async fn runs_settled(&self, status: &str) -> Result<Vec<String>, DbError> {
+        Ok(sqlx::query_scalar(
+            "SELECT r.id FROM runs r WHERE r.status = $1 \
+             AND EXISTS (SELECT 1 FROM approvals a WHERE a.run_id = r.id) \
+             AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.run_id = r.id AND a.result IS NULL) \
+             ORDER BY r.updated_at",
         )
+        .bind(status)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// The audit log, oldest first.
