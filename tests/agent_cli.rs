@@ -191,15 +191,23 @@ fn config_prints_the_effective_settings_with_secrets_masked() {
     let home = tempfile::tempdir().unwrap();
     std::fs::write(
         home.path().join("shopkeeper.toml"),
-        "store_name = \"Acme\"\n[llm]\napi_key = \"sk-secret-abcdef123456\"\n",
+        "store_name = \"Acme\"\n[llm]\napi_key = \"sk-secret-abcdef123456\"\n\
+         [telegram]\ntoken = \"123456:telegram-secret-wxyz\"\napprovals_chat = -100042\n",
     )
     .unwrap();
     let out = shopkeeper(home.path(), None, &["config"], "");
-    assert!(out.status.success());
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("store_name = \"Acme\""), "{stdout}");
     assert!(
         stdout.contains("***3456") && !stdout.contains("sk-secret"),
+        "{stdout}"
+    );
+    // The fronts' sections too, their tokens masked.
+    assert!(stdout.contains("[telegram]"), "{stdout}");
+    assert!(stdout.contains("approvals_chat = -100042"), "{stdout}");
+    assert!(
+        stdout.contains("***wxyz") && !stdout.contains("telegram-secret"),
         "{stdout}"
     );
 }

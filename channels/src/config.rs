@@ -5,10 +5,16 @@ use serde::{Deserialize, Serialize};
 use shopkeeper_agent::config::StaffMember;
 use std::collections::BTreeMap;
 
-/// A token or secret: read from configuration, never printed.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A token or secret: read from configuration, never printed (it serializes masked too).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.masked())
+    }
+}
 
 impl Secret {
     /// Wraps a secret.
@@ -211,7 +217,7 @@ impl ChannelsConfig {
     /// Checks the configuration without connecting anywhere.
     pub fn check(&self, staff: &[StaffMember]) -> CheckReport {
         let mut report = CheckReport::default();
-        if self.telegram.is_none() && self.slack.is_none() && self.discord.is_none() {
+        if !self.any_front() {
             report.problems.push(
                 "no front is configured: add [telegram], [slack] or [discord] to shopkeeper.toml \
                  (or set SHOPKEEPER_TELEGRAM_TOKEN, SHOPKEEPER_SLACK_BOT_TOKEN, SHOPKEEPER_DISCORD_TOKEN)"
@@ -230,6 +236,17 @@ impl ChannelsConfig {
         check_listen(self, &mut report);
         check_staff(staff, &mut report);
         report
+    }
+
+    /// Whether any front is configured.
+    pub fn any_front(&self) -> bool {
+        self.telegram.is_some() || self.slack.is_some() || self.discord.is_some()
+    }
+
+    /// The sections as TOML, secrets masked, for `shopkeeper config`.
+    pub fn to_masked_toml(&self) -> String {
+        toml::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("# cannot print the fronts' configuration: {e}\n"))
     }
 
     /// Whether some front receives webhooks over HTTP.

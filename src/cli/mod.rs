@@ -141,6 +141,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => println!("# no shopkeeper.toml found: defaults and the environment"),
             }
             print!("{}", config.to_masked_toml());
+            let fronts = serve::channels_config(source.as_deref())?;
+            if fronts.any_front() {
+                print!("\n{}", fronts.to_masked_toml());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => demo::run().await,

@@ -13,7 +13,7 @@ const EXIT_BAD_CONFIG: u8 = 2;
 
 /// The fronts' configuration from `source`, the file the rest came from, then the
 /// environment.
-fn channels_config(source: Option<&Path>) -> anyhow::Result<ChannelsConfig> {
+pub(super) fn channels_config(source: Option<&Path>) -> anyhow::Result<ChannelsConfig> {
     let mut config = match source {
         Some(path) => {
             let text = std::fs::read_to_string(path)
