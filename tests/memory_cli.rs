@@ -351,3 +351,41 @@ fn bench_memory_reports_recall_for_each_beam_width() {
         .unwrap();
     assert!(lid > 20.0, "{stdout}");
 }
+
+/// `[memory] quantized = true`: the embedded store is opened with an int8 copy and
+/// answers as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quantized_store_syncs_and_answers() {
+    let server = ScriptedServer::start(Vec::<Reply>::new()).await.unwrap();
+    let url = server.base_url();
+    let url = Some(url.as_str());
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("shopkeeper.toml"),
+        format!("{OPENAI_EMBEDDINGS}quantized = true\n"),
+    )
+    .unwrap();
+    let shown = run(home.path(), url, &["config"]);
+    assert!(text(&shown.stdout).contains("quantized = true"), "{}", text(&shown.stdout));
+    let synced = ok_json(&run(home.path(), url, &["sync", "--json"]));
+    assert!(synced["products"]["added"].as_u64().unwrap() > 0, "{synced}");
+    let types = call(home.path(), url, "list_all_product_types", json!({}));
+    let (name, _) = types.as_object().unwrap().iter().next().unwrap();
+    let hits = call(
+        home.path(),
+        url,
+        "search_products",
+        json!({"query": name, "limit": 3}),
+    );
+    assert!(!hits.as_array().unwrap().is_empty(), "{hits}");
+    // The engine keeps the setting with the store.
+    let vectors = home.path().join("vectors");
+    let config = std::fs::read_dir(&vectors)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("edge_config.json"))
+        .find(|p| p.is_file())
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap_or_default();
+    assert!(config.contains("int8"), "{config}");
+}

@@ -85,6 +85,10 @@ pub struct MemoryConfig {
     pub qdrant_api_key: Option<String>,
     /// Prefix of the Qdrant collection's name (the model's name is appended).
     pub collection: String,
+    /// The embedded store keeps an int8 copy of the vectors, searches it and rescores on
+    /// the full ones: about a third of the search time at a million points, for a quarter
+    /// more memory. Applies to a store when it is opened.
+    pub quantized: bool,
 }
 
 impl Default for MemoryConfig {
@@ -97,6 +101,7 @@ impl Default for MemoryConfig {
             qdrant_url: None,
             qdrant_api_key: None,
             collection: "shopkeeper".into(),
+            quantized: false,
         }
     }
 }

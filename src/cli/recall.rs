@@ -82,7 +82,8 @@ async fn vectors(
     if let Some(url) = &config.memory.qdrant_url {
         return server_store(config, url, model, dimensions).await;
     }
-    embedded_store(&dir.root().join("vectors").join(slug(model)), dimensions).await
+    let path = dir.root().join("vectors").join(slug(model));
+    embedded_store(&path, dimensions, config.memory.quantized).await
 }
 
 #[cfg(feature = "qdrant-server")]
@@ -115,15 +116,24 @@ async fn server_store(
 }
 
 #[cfg(feature = "embedded-vectors")]
-async fn embedded_store(path: &Path, dimensions: usize) -> Result<Arc<dyn VectorStore>, String> {
-    shopkeeper_memory::vector::edge::EdgeStore::open(path, dimensions)
+async fn embedded_store(
+    path: &Path,
+    dimensions: usize,
+    quantized: bool,
+) -> Result<Arc<dyn VectorStore>, String> {
+    use shopkeeper_memory::vector::edge::{EdgeStore, Tuning};
+    let tuning = Tuning {
+        quantized,
+        ..Tuning::default()
+    };
+    EdgeStore::open_tuned(path, dimensions, tuning)
         .await
         .map(|s| Arc::new(s) as Arc<dyn VectorStore>)
         .map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "embedded-vectors"))]
-async fn embedded_store(_: &Path, _: usize) -> Result<Arc<dyn VectorStore>, String> {
+async fn embedded_store(_: &Path, _: usize, _: bool) -> Result<Arc<dyn VectorStore>, String> {
     Err(
         "this build has no embedded vector store (feature `embedded-vectors`); \
          set [memory] qdrant_url"
