@@ -298,14 +298,13 @@ async fn the_local_model_finds_products_and_customers_by_meaning() {
     assert_eq!(hits[0]["user_id"], user_id, "{query:?} -> {hits}");
 }
 
-/// `bench memory` measures every beam width on one index build, against exact search.
+/// `bench memory` measures every beam width on one index build, against exact search,
+/// with full vectors and with an int8 copy.
 #[test]
 fn bench_memory_reports_recall_for_each_beam_width() {
     let home = tempfile::tempdir().unwrap();
-    let out = run(
-        home.path(),
-        None,
-        &[
+    for quantized in [false, true] {
+        let mut args = vec![
             "bench",
             "memory",
             "--sentences",
@@ -316,40 +315,45 @@ fn bench_memory_reports_recall_for_each_beam_width() {
             "40",
             "--data",
             "clusters",
-            "--m",
-            "8",
-            "--ef-construct",
-            "32",
             "--ef",
             "10,400",
-        ],
-    );
-    let stdout = text(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
-    let recall = |ef: &str| -> f64 {
-        let line = stdout
-            .lines()
-            .find(|l| l.trim_start().starts_with(&format!("ef {ef:>4}:")))
-            .unwrap_or_else(|| panic!("no line for ef {ef}:\n{stdout}"));
-        line.split("recall@10 ").nth(1).unwrap()[..5]
-            .parse()
+        ];
+        if quantized {
+            args.push("--quantized");
+        }
+        let out = run(home.path(), None, &args);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+        assert_eq!(
+            stdout.contains("ef_construct=200, int8:"),
+            quantized,
+            "{stdout}"
+        );
+        let recall = |ef: &str| -> f64 {
+            let line = stdout
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("ef {ef:>4}:")))
+                .unwrap_or_else(|| panic!("no line for ef {ef}:\n{stdout}"));
+            line.split("recall@10 ").nth(1).unwrap()[..5]
+                .parse()
+                .unwrap()
+        };
+        // 10000 points in the searched shop (enough for the engine to search its graph
+        // rather than scan them): a wide beam finds nearly all true neighbours, a beam of
+        // 10 misses many in this noise.
+        let (narrow, wide) = (recall("10"), recall("400"));
+        assert!(wide >= 0.95, "{stdout}");
+        assert!(narrow < wide - 0.1, "{stdout}");
+        // Isotropic noise in 384 dimensions spreads in many directions.
+        let lid: f64 = stdout
+            .split("dimensionality at the queries ≈ ")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
             .unwrap()
-    };
-    // 10000 points in the searched shop (enough for the engine to search its graph rather
-    // than scan): a wide beam finds nearly all true neighbours,
-    // a beam of 10 on a sparse graph misses some.
-    let (narrow, wide) = (recall("10"), recall("400"));
-    assert!(wide >= 0.95, "{stdout}");
-    assert!(narrow < wide, "{stdout}");
-    // Isotropic noise in 384 dimensions spreads in many directions.
-    let lid: f64 = stdout
-        .split("dimensionality at the queries ≈ ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(lid > 20.0, "{stdout}");
+            .parse()
+            .unwrap();
+        assert!(lid > 20.0, "{stdout}");
+    }
 }
 
 /// `[memory] quantized = true`: the embedded store is opened with an int8 copy and
@@ -366,9 +370,16 @@ async fn a_quantized_store_syncs_and_answers() {
     )
     .unwrap();
     let shown = run(home.path(), url, &["config"]);
-    assert!(text(&shown.stdout).contains("quantized = true"), "{}", text(&shown.stdout));
+    assert!(
+        text(&shown.stdout).contains("quantized = true"),
+        "{}",
+        text(&shown.stdout)
+    );
     let synced = ok_json(&run(home.path(), url, &["sync", "--json"]));
-    assert!(synced["products"]["added"].as_u64().unwrap() > 0, "{synced}");
+    assert!(
+        synced["products"]["added"].as_u64().unwrap() > 0,
+        "{synced}"
+    );
     let types = call(home.path(), url, "list_all_product_types", json!({}));
     let (name, _) = types.as_object().unwrap().iter().next().unwrap();
     let hits = call(

@@ -86,7 +86,7 @@ pub struct MemoryConfig {
     /// Prefix of the Qdrant collection's name (the model's name is appended).
     pub collection: String,
     /// The embedded store keeps an int8 copy of the vectors, searches it and rescores on
-    /// the full ones: about a third of the search time at a million points, for a quarter
+    /// the full ones: about a third of the search time at a million points, for a fifth
     /// more memory. Applies to a store when it is opened.
     pub quantized: bool,
 }

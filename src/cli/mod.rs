@@ -136,7 +136,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config => {
             let (config, dir, source) = session::load_config(config)?;
             println!("# data directory: {}", dir.root().display());
-            match source {
+            match &source {
                 Some(path) => println!("# from {} and the environment", path.display()),
                 None => println!("# no shopkeeper.toml found: defaults and the environment"),
             }
