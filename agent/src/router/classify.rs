@@ -1,7 +1,7 @@
 //! Which intent a request is: cosine similarity of its embedding to the example
 //! requests of every tool and conversational intent, computed once up front.
 
-use shopkeeper_memory::embed::{EmbedError, Embedder};
+use shopkeeper_memory::embed::{EmbedError, Embedder, dot};
 use std::sync::Arc;
 
 /// A conversational intent, answered without a tool.
@@ -70,10 +70,6 @@ impl std::fmt::Debug for Classifier {
             .field("examples", &self.examples.len())
             .finish_non_exhaustive()
     }
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 impl Classifier {

@@ -6,7 +6,7 @@ mod synthetic;
 
 use super::store::{ms, pct};
 use super::{BenchData, peak_rss_mib};
-use shopkeeper_memory::embed::Embedder;
+use shopkeeper_memory::embed::{Embedder, dot};
 use shopkeeper_memory::vector::edge::{EdgeStore, Tuning};
 use shopkeeper_memory::vector::{Kind, Point, VectorStore};
 use std::collections::HashSet;
@@ -19,7 +19,7 @@ pub struct Scale<'a> {
     pub points: usize,
     /// Queries per beam width.
     pub queries: usize,
-    /// Build settings (`ef` is ignored: `efs` are measured).
+    /// Build settings (its `ef` only warms the index up: `efs` are measured).
     pub tuning: Tuning,
     /// Beam widths to search with.
     pub efs: &'a [usize],
@@ -44,50 +44,40 @@ fn dir_size(path: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+/// Points, queries, and a line saying how they were made.
+pub struct Made {
+    pub points: Vec<Vec<f32>>,
+    pub queries: Vec<Vec<f32>>,
+    pub how: String,
 }
 
 /// Points, queries, and how they were made; `None` when they need a model there is not.
-async fn make(
-    scale: &Scale<'_>,
-    embedder: Option<&dyn Embedder>,
-) -> anyhow::Result<Option<catalog::Made>> {
+async fn make(scale: &Scale<'_>, embedder: Option<&dyn Embedder>) -> anyhow::Result<Option<Made>> {
     let (n, q) = (scale.points, scale.queries);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let around = |points: Vec<Vec<f32>>, spread: f32, rng: &mut Rng, how: &str| {
-        // A query near a stored point, as far from it as points are from their centre.
-        let queries = (0..q)
-            .map(|i| jitter(&points[(i * 7919) % n], spread, rng))
-            .collect();
-        catalog::Made {
-            points,
-            queries,
-            how: how.to_string(),
-        }
-    };
-    Ok(Some(match (scale.data, embedder) {
-        (BenchData::Clusters, _) => {
-            let points = synthetic::clusters(n, &mut rng);
-            around(
-                points,
-                synthetic::CLUSTER_SPREAD,
-                &mut rng,
-                "256 centres, isotropic noise",
-            )
-        }
-        (BenchData::Topics, _) => {
-            let points = synthetic::topics(n, &mut rng);
-            around(
-                points,
-                synthetic::TOPIC_SPREAD,
-                &mut rng,
-                "256 topics × 64 subtopics, isotropic noise",
-            )
-        }
-        (BenchData::Catalog, Some(e)) => catalog::composed(n, q, e).await?,
-        (BenchData::Titles, Some(e)) => catalog::titles(n, q, e).await?,
+    let (points, spread, how) = match (scale.data, embedder) {
+        (BenchData::Clusters, _) => (
+            synthetic::clusters(n, &mut rng),
+            synthetic::CLUSTER_SPREAD,
+            "256 centres, isotropic noise",
+        ),
+        (BenchData::Topics, _) => (
+            synthetic::topics(n, &mut rng),
+            synthetic::TOPIC_SPREAD,
+            "256 topics × 64 subtopics, isotropic noise",
+        ),
+        (BenchData::Catalog, Some(e)) => return Ok(Some(catalog::composed(n, q, e).await?)),
+        (BenchData::Titles, Some(e)) => return Ok(Some(catalog::titles(n, q, e).await?)),
         (BenchData::Catalog | BenchData::Titles, None) => return Ok(None),
+    };
+    // A query near a stored point, as far from it as points are from their centre.
+    let queries = (0..q)
+        .map(|i| jitter(&points[(i * 7919) % n], spread, &mut rng))
+        .collect();
+    Ok(Some(Made {
+        points,
+        queries,
+        how: how.to_string(),
     }))
 }
 
