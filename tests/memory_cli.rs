@@ -129,7 +129,7 @@ async fn sync_embeds_what_changed_and_the_memory_tools_answer() {
                 home.path(),
                 url,
                 "adjust_inventory",
-                json!({"item_id": item, "delta": delta, "reason": "stock count"}),
+                json!({"sku": item, "delta": delta, "reason": "cycle_count_available"}),
             );
         }
     }

@@ -34,6 +34,52 @@ pub enum ConfigError {
         /// What is wrong, with line and column.
         source: toml::de::Error,
     },
+    /// The file has sections or keys nobody reads (a misspelling would be silently ignored).
+    #[error("invalid {path}: {}", problems.join("; "))]
+    Unknown {
+        /// The file.
+        path: PathBuf,
+        /// One line per unknown name, with a suggestion where one is close.
+        problems: Vec<String>,
+    },
+}
+
+/// The top-level keys and sections this crate reads; other parts of the program read
+/// theirs from the same file (the chat fronts, the connectors) and name them to `load`.
+pub const SECTIONS: &[&str] = &[
+    "store_name",
+    "database_url",
+    "llm",
+    "agent",
+    "policy",
+    "staff",
+    "memory",
+];
+
+/// Unknown top-level names of `table`, each with the closest known one when it is close.
+pub fn unknown_names(table: &toml::Table, known: &[&str]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, value) in table {
+        if known.contains(&name.as_str()) {
+            continue;
+        }
+        let what = if value.is_table() || value.is_array() {
+            format!("unknown section [{name}]")
+        } else {
+            format!("unknown key `{name}`")
+        };
+        let closest = known
+            .iter()
+            .map(|k| (strsim::levenshtein(name, k), *k))
+            .min()
+            .filter(|(d, k)| *d <= 2.max(k.len() / 3));
+        problems.push(match closest {
+            Some((_, k)) => format!("{what} (did you mean `{k}`?)"),
+            None => format!("{what} (known: {})", known.join(", ")),
+        });
+    }
+    problems.sort();
+    problems
 }
 
 /// The whole configuration, with documented defaults.
@@ -141,7 +187,7 @@ impl Default for Config {
 
 /// The OpenAI-compatible model endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LlmConfig {
     /// Base URL up to `/v1` (`OPENAI_BASE_URL`).
     pub base_url: Option<String>,
@@ -175,7 +221,7 @@ impl Default for LlmConfig {
 
 /// The agent loop's limits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AgentConfig {
     /// Model calls allowed per run.
     pub max_turns: u32,
@@ -219,10 +265,12 @@ impl Default for AgentConfig {
 
 impl Config {
     /// Loads `explicit`, else `./shopkeeper.toml`, else `<data_dir>/shopkeeper.toml`, else
-    /// defaults; then applies the environment. Returns the file used, if any.
+    /// defaults; then applies the environment. Top-level names other than `SECTIONS` and
+    /// `others` (read elsewhere) are refused, each named. Returns the file used, if any.
     pub fn load(
         explicit: Option<&Path>,
         data_dir: &Path,
+        others: &[&str],
     ) -> Result<(Self, Option<PathBuf>), ConfigError> {
         let candidates: Vec<PathBuf> = match explicit {
             Some(p) => vec![p.to_path_buf()],
@@ -238,6 +286,16 @@ impl Config {
                 path: path.clone(),
                 source,
             })?;
+            let table: toml::Table =
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.clone(),
+                    source,
+                })?;
+            let known: Vec<&str> = SECTIONS.iter().chain(others).copied().collect();
+            let problems = unknown_names(&table, &known);
+            if !problems.is_empty() {
+                return Err(ConfigError::Unknown { path, problems });
+            }
             config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
                 path: path.clone(),
                 source,
@@ -336,22 +394,7 @@ impl Config {
     }
 }
 
-/// `***` and the last four characters of a secret (only `***` when it is short).
-pub fn mask(secret: &str) -> String {
-    let tail: String = secret
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    if secret.chars().count() > 8 {
-        format!("***{tail}")
-    } else {
-        "***".into()
-    }
-}
+pub use shopkeeper_tools::secret::mask;
 
 /// What to tell a person who has no LLM configured.
 pub const HOW_TO_CONFIGURE: &str = "No language model is configured. Either:
@@ -399,6 +442,23 @@ mod tests {
             shown.contains("***7890") && !shown.contains("sk-test"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn misspelt_sections_and_keys_are_named_with_a_suggestion() {
+        let table: toml::Table =
+            toml::from_str("store_nme = \"Acme\"\n[polcy]\nexpiry_minutes = 5\n[telegram]\n")
+                .unwrap();
+        let problems = unknown_names(&table, &[SECTIONS, &["telegram"]].concat());
+        assert_eq!(
+            problems,
+            vec![
+                "unknown key `store_nme` (did you mean `store_name`?)".to_string(),
+                "unknown section [polcy] (did you mean `policy`?)".to_string(),
+            ]
+        );
+        let nested = toml::from_str::<Config>("[llm]\nmodle = \"x\"\n").unwrap_err();
+        assert!(nested.to_string().contains("modle"), "{nested}");
     }
 
     #[test]

@@ -110,11 +110,23 @@ impl Prompts {
     fn render(&self, name: &'static str, vars: minijinja::Value) -> Result<String, PromptError> {
         let template = self.source(name)?;
         let mut env = Environment::new();
+        env.add_filter("money", money);
+        env.add_filter("words", |s: String| s.replace('_', " "));
         env.add_template_owned(name, template)
             .map_err(|source| PromptError::Render { name, source })?;
         env.get_template(name)
             .and_then(|t| t.render(vars))
             .map_err(|source| PromptError::Render { name, source })
+    }
+}
+
+/// `{"amount": "4079.45", "currency": "USD"}` as "$4,079.45"; anything else as it prints.
+fn money(value: minijinja::Value) -> String {
+    let parsed: Result<shopkeeper_tools::commerce::money::Money, _> =
+        serde_json::to_value(&value).and_then(serde_json::from_value);
+    match parsed {
+        Ok(m) => m.to_string(),
+        Err(_) => value.to_string(),
     }
 }
 

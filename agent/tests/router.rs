@@ -12,7 +12,8 @@ use shopkeeper_memory::embed::models::{MINILM, model_dir, verify};
 use shopkeeper_memory::profiles::Profiles;
 use shopkeeper_memory::{AppDb, DataDir};
 use shopkeeper_tools::recall::Recall;
-use shopkeeper_tools::{Commerce, LocalStore, Policy, Semantics, ToolInfo, local_registry};
+use shopkeeper_tools::retail::RetailStore;
+use shopkeeper_tools::{LocalStore, Policy, Semantics, ToolInfo, local_registry};
 use std::sync::Arc;
 
 const CASES: &str = include_str!("fixtures/router_eval.jsonl");
@@ -40,7 +41,7 @@ async fn the_router_is_right_when_it_answers_and_declines_what_it_cannot_do() {
         Arc::new(|| Box::pin(async { Err("not needed to route".to_string()) })),
     );
     let shared = Arc::new(store);
-    shopkeeper_tools::recall::tools::register(&mut registry, recall, shared.clone(), shared)
+    shopkeeper_tools::recall::tools::register(&mut registry, recall, shared.clone(), Some(shared))
         .unwrap();
     let tools: Vec<ToolInfo> = registry.list().cloned().collect();
     let router = RouterModel::new(

@@ -5,39 +5,7 @@ use serde::{Deserialize, Serialize};
 use shopkeeper_agent::config::StaffMember;
 use std::collections::BTreeMap;
 
-/// A token or secret: read from configuration, never printed (it serializes masked too).
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Serialize for Secret {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.masked())
-    }
-}
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// `***` and the last four characters, for messages.
-    pub fn masked(&self) -> String {
-        shopkeeper_agent::config::mask(&self.0)
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.masked())
-    }
-}
+pub use shopkeeper_tools::secret::Secret;
 
 /// The fronts `shopkeeper serve` runs, and how.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

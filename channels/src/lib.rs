@@ -28,6 +28,9 @@ pub use people::{Directory, Person};
 /// The platforms a front can run on: a conversation whose channel is one of these lives
 /// in a chat, and `serve` answers it there.
 pub const PLATFORMS: &[&str] = &[TELEGRAM, SLACK, DISCORD];
+
+/// The sections of `shopkeeper.toml` this crate reads.
+pub const SECTIONS: &[&str] = &["serve", TELEGRAM, SLACK, DISCORD];
 /// Telegram's platform name (a `Place`'s and a conversation's channel).
 pub const TELEGRAM: &str = "telegram";
 /// Slack's platform name.

@@ -18,7 +18,8 @@ use shopkeeper_channels::discord::Discord;
 use shopkeeper_channels::discord::fake::{self, FakeDiscordApi, posts_to};
 use shopkeeper_channels::{Directory, Hub, Secret};
 use shopkeeper_memory::AppDb;
-use shopkeeper_tools::{Caller, Commerce, LocalStore, Policy, Role, Semantics, local_registry};
+use shopkeeper_tools::retail::RetailStore;
+use shopkeeper_tools::{Caller, LocalStore, Policy, Role, Semantics, local_registry};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -71,6 +71,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outbox_claims",
         include_str!("../migrations/0005_outbox_claims.sql"),
     ),
+    (6, "events", include_str!("../migrations/0006_events.sql")),
 ];
 
 #[derive(Debug)]

@@ -8,6 +8,7 @@ pub mod crash;
 pub mod data_dir;
 pub mod db;
 pub mod embed;
+pub mod events;
 pub mod profiles;
 pub mod threads;
 pub mod vector;

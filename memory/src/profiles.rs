@@ -361,6 +361,31 @@ impl Profiles {
         Ok(rows.into_iter().collect())
     }
 
+    /// Moves everything kept under `old` (profiles, identities, links, notes) to `new`, in one
+    /// transaction, when `new` has nothing yet: memory once keyed by a shop's display name
+    /// follows it to its stable id. Returns how many profiles moved.
+    pub async fn adopt(&self, old: &str, new: &str) -> Result<u64, DbError> {
+        if old == new || self.count(new).await? > 0 {
+            return Ok(0);
+        }
+        let mut tx = self.db.pool().begin().await?;
+        let moved = sqlx::query("UPDATE profiles SET shop = $1 WHERE shop = $2")
+            .bind(new)
+            .bind(old)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        for table in ["profile_identities", "profile_links", "notes"] {
+            sqlx::query(&format!("UPDATE {table} SET shop = $1 WHERE shop = $2"))
+                .bind(new)
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
+    }
+
     /// How many profiles `shop` has.
     pub async fn count(&self, shop: &str) -> Result<i64, DbError> {
         Ok(

@@ -2,6 +2,7 @@
 
 use super::EXIT_INVALID_INPUT;
 use super::session::Ops;
+use super::time;
 use clap::Subcommand;
 use serde_json::{Value, json};
 use shopkeeper_agent::{Decided, Silent};
@@ -154,12 +155,6 @@ async fn continue_conversation(ops: &Ops, approval: &ApprovalRow) -> anyhow::Res
         }
         None => Ok(ExitCode::SUCCESS),
     }
-}
-
-fn time(ms: Option<i64>) -> String {
-    ms.and_then(chrono::DateTime::from_timestamp_millis)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_else(|| "-".into())
 }
 
 /// An approval as a JSON object for scripts.

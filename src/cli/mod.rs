@@ -5,6 +5,7 @@ mod ask;
 mod bench;
 mod chat;
 mod demo;
+mod events;
 mod models;
 mod recall;
 mod serve;
@@ -62,6 +63,9 @@ enum Command {
     },
     /// A short tour of the built-in demo store.
     Demo,
+    /// The event log: what happened in the shop (webhooks, the store's own writes).
+    #[command(subcommand)]
+    Events(events::EventsCommand),
     /// The local embedding model: fetch it once, check it.
     #[command(subcommand)]
     Models(models::ModelsCommand),
@@ -114,6 +118,13 @@ pub async fn open_store(semantics: Semantics) -> anyhow::Result<LocalStore> {
         .with_context(|| format!("opening the store at {}", path.display()))
 }
 
+/// A Unix-millisecond time as RFC 3339 in UTC, or `-`.
+pub fn time(ms: Option<i64>) -> String {
+    ms.and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| "-".into())
+}
+
 /// Logs go to stderr, filtered by `RUST_LOG` (default: warnings).
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -148,6 +159,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => demo::run().await,
+        Command::Events(cmd) => events::run(config, cmd).await,
         Command::Models(cmd) => models::run(cmd).await,
         Command::Sync { json } => recall::run(config, json).await,
         Command::Serve { check } => serve::run(config, check).await,

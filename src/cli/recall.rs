@@ -176,13 +176,21 @@ pub async fn run(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> 
     let mut bar: Option<indicatif::ProgressBar> = None;
     let mut on_progress = |p: SyncProgress| match p {
         SyncProgress::Start { kind, total } => {
-            let b = indicatif::ProgressBar::new(total);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{msg:>10} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
-            ) {
+            // A count from the store gives a bar; without one, a counter.
+            let (b, template) = match total {
+                Some(n) => (
+                    indicatif::ProgressBar::new(n),
+                    "{msg:>10} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
+                ),
+                None => (
+                    indicatif::ProgressBar::new_spinner(),
+                    "{msg:>10} {spinner} {pos} {per_sec}",
+                ),
+            };
+            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
                 b.set_style(style.progress_chars("=> "));
             }
-            b.set_message(format!("{}s", kind.as_str()));
+            b.set_message(kind);
             bar = Some(b);
         }
         SyncProgress::Advance { done } => {
@@ -196,7 +204,13 @@ pub async fn run(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> 
             }
         }
     };
-    let result = sync(ops.store(), &ops.recall, &mut on_progress).await;
+    let commerce = ops.store().commerce();
+    let started = shopkeeper_memory::db::now_millis();
+    let result = sync(commerce.as_ref(), &ops.recall, &mut on_progress).await;
+    if result.is_ok() {
+        // What the log said until now, the sync has read from the store itself.
+        shopkeeper_tools::recall::apply::covered_by_sync(&ops.recall, ops.db(), started).await?;
+    }
     ops.close().await;
     let report = result?;
     if json {

@@ -61,8 +61,41 @@ pub async fn run(explicit: Option<&Path>, check: bool) -> anyhow::Result<ExitCod
     if ops.offline {
         eprintln!("offline mode: the local router answers (no language model configured)");
     }
+    let events = tokio::spawn(apply_events(
+        ops.store().clone(),
+        ops.recall.clone(),
+        ops.db().clone(),
+    ));
     // Runs until the process is stopped; every step is durable, so stopping is safe.
     shopkeeper_channels::serve::run(hub, &channels, std::future::pending()).await?;
+    events.abort();
     ops.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often the event log is read for what memory has not applied yet.
+const EVENTS_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Keeps memory in step with the event log: the built-in store's own events are moved in,
+/// then every stored event (webhooks too) is applied.
+async fn apply_events(
+    store: shopkeeper_tools::ActiveStore,
+    recall: shopkeeper_tools::recall::Recall,
+    db: shopkeeper_memory::AppDb,
+) {
+    loop {
+        if let shopkeeper_tools::ActiveStore::Local(local) = &store
+            && let Err(e) = local.relay_events(&db).await
+        {
+            tracing::warn!(error = %e, "moving the store's events to the event log failed");
+        }
+        let commerce = store.commerce();
+        if let Err(e) =
+            shopkeeper_tools::recall::apply::apply_events(commerce.as_ref(), &recall, &db, 200)
+                .await
+        {
+            tracing::warn!(error = %e, "applying events to memory failed");
+        }
+        tokio::time::sleep(EVENTS_EVERY).await;
+    }
 }

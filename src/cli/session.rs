@@ -13,13 +13,16 @@ use shopkeeper_agent::{Agent, AgentSettings, Approvals, Decider, Silent};
 use shopkeeper_memory::profiles::Profiles;
 use shopkeeper_memory::{AppDb, DataDir};
 use shopkeeper_tools::catalog::ListingWriter;
+use shopkeeper_tools::commerce::query::PageQuery;
 use shopkeeper_tools::recall::Recall;
-use shopkeeper_tools::{
-    Commerce, LocalStore, Registry, Role, Semantics, ToolInfo, local_registry_with,
-};
+use shopkeeper_tools::{ActiveStore, LocalStore, Registry, Role, Semantics, ToolInfo};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The sections of `shopkeeper.toml` read by the chat fronts and the connectors; with the
+/// agent's own, nothing else is accepted.
+const OTHER_SECTIONS: &[&str] = shopkeeper_channels::SECTIONS;
 
 /// Exit status when no language model is configured.
 pub const EXIT_NOT_CONFIGURED: u8 = 2;
@@ -28,7 +31,7 @@ pub const EXIT_NOT_CONFIGURED: u8 = 2;
 pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<(Config, DataDir, Option<PathBuf>)> {
     let dir = DataDir::resolve()?;
     dir.ensure()?;
-    let (config, source) = Config::load(explicit, dir.root())?;
+    let (config, source) = Config::load(explicit, dir.root(), OTHER_SECTIONS)?;
     Ok((config, dir, source))
 }
 
@@ -49,7 +52,7 @@ pub struct Ops {
     llm: Option<Arc<dyn ChatModel>>,
     db: AppDb,
     dir: DataDir,
-    store: LocalStore,
+    store: ActiveStore,
 }
 
 impl Ops {
@@ -65,7 +68,9 @@ impl Ops {
         semantics: Semantics,
     ) -> anyhow::Result<Self> {
         let (config, dir, _) = load_config(explicit_config)?;
-        let store = LocalStore::open(&dir.store_path(), semantics).await?;
+        let store = ActiveStore::Local(Arc::new(
+            LocalStore::open(&dir.store_path(), semantics).await?,
+        ));
         let prompts = Prompts::new(config.agent.prompts_dir.clone());
         let model = match config.openai_settings() {
             Some(settings) => {
@@ -85,18 +90,18 @@ impl Ops {
             Some(url) => AppDb::connect(url).await?,
             None => AppDb::open_in(&dir).await?,
         };
-        let recall = Recall::new(
-            config.store_name.clone(),
-            Profiles::new(db.clone()),
-            super::recall::opener(&config, &dir),
-        );
-        let mut registry = local_registry_with(store.clone(), config.policy.clone(), writer)?;
-        let shared = Arc::new(store.clone());
+        let commerce = store.commerce();
+        let shop_id = commerce.shop().id.to_string();
+        let profiles = Profiles::new(db.clone());
+        // Memory was once keyed by the shop's display name; it follows the shop to its id.
+        profiles.adopt(&config.store_name, &shop_id).await?;
+        let recall = Recall::new(shop_id, profiles, super::recall::opener(&config, &dir));
+        let mut registry = shopkeeper_tools::registry_for(&store, config.policy.clone(), writer)?;
         shopkeeper_tools::recall::tools::register(
             &mut registry,
             recall.clone(),
-            shared.clone(),
-            shared,
+            commerce,
+            store.helpdesk(),
         )?;
         let registry = Arc::new(registry);
         let approvals = Approvals::new(db.clone(), registry.clone());
@@ -154,7 +159,7 @@ impl Ops {
             .await
             .map_err(anyhow::Error::msg)?;
         let tools: Vec<ToolInfo> = self.registry.list().cloned().collect();
-        let products = self.store.product_types().await?.into_keys().collect();
+        let products = self.product_names().await?;
         let settings = RouterSettings {
             threshold: self.config.agent.router_threshold,
             ..RouterSettings::default()
@@ -222,6 +227,7 @@ impl Ops {
     /// Expires overdue approvals, finishes interrupted executions, resumes runs whose
     /// approvals are all resolved (when a model is configured).
     async fn recover(&self) -> anyhow::Result<()> {
+        self.relay_store_events().await?;
         self.approvals.sweep().await?;
         self.approvals.recover().await?;
         if let Some(agent) = &self.agent {
@@ -264,14 +270,46 @@ impl Ops {
         }
     }
 
-    /// The built-in store.
-    pub fn store(&self) -> &LocalStore {
+    /// The store the tools act on.
+    pub fn store(&self) -> &ActiveStore {
         &self.store
+    }
+
+    /// The application database.
+    pub fn db(&self) -> &AppDb {
+        &self.db
+    }
+
+    /// Product titles, lower case, for the router to recognise (the first few pages of a
+    /// large catalog: names only help it tell a product from other words).
+    pub async fn product_names(&self) -> anyhow::Result<Vec<String>> {
+        let commerce = self.store.commerce();
+        let mut names = Vec::new();
+        let mut page = PageQuery::first(250);
+        for _ in 0..4 {
+            let got = commerce.products(&page).await?;
+            names.extend(got.items.into_iter().map(|p| p.title.to_lowercase()));
+            match got.next {
+                Some(next) => page.cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(names)
+    }
+
+    /// Moves the built-in store's own events into the event log.
+    pub async fn relay_store_events(&self) -> anyhow::Result<usize> {
+        match &self.store {
+            ActiveStore::Local(local) => Ok(local.relay_events(&self.db).await?),
+            ActiveStore::Connected(_) => Ok(0),
+        }
     }
 
     /// Closes the store and the database.
     pub async fn close(&self) {
         self.approvals.db().close().await;
-        self.store.close().await;
+        if let ActiveStore::Local(local) = &self.store {
+            local.close().await;
+        }
     }
 }

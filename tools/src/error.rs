@@ -14,6 +14,14 @@ pub enum ToolError {
         /// The registered tool names.
         available: Vec<String>,
     },
+    /// The tool exists but the active store cannot serve it.
+    #[error("`{tool}` is not available here: {reason}")]
+    NotOffered {
+        /// The tool.
+        tool: String,
+        /// Why, e.g. "the shopify store cannot suggest bundles".
+        reason: String,
+    },
     /// The arguments are not valid JSON or do not match the tool's schema.
     #[error("invalid arguments for `{tool}`: {}", problems.join("; "))]
     InvalidArguments {
@@ -60,31 +68,35 @@ impl ToolError {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::UnknownTool { .. } => "unknown_tool",
+            Self::NotOffered { .. } => "not_offered",
             Self::InvalidArguments { .. } => "invalid_arguments",
-            Self::Commerce(CommerceError::NotFound { .. }) => "not_found",
-            Self::Commerce(CommerceError::Rejected(_)) => "rejected",
-            Self::Commerce(CommerceError::Unavailable(_)) | Self::Records(_) => "unavailable",
+            Self::Commerce(e) => e.kind(),
+            Self::Records(_) => "unavailable",
             Self::Memory(_) => "memory_unavailable",
             Self::NeedsApproval { .. } => "needs_approval",
             Self::NotAllowed(_) => "not_allowed",
-            Self::Commerce(CommerceError::Corrupt(_)) | Self::Definition(_) => "internal",
+            Self::Definition(_) => "internal",
         }
     }
 
     /// A hint for the caller (usually a model) on how to recover.
     pub fn hint(&self) -> &'static str {
-        match self.kind() {
-            "unknown_tool" => "call one of the available tools",
-            "invalid_arguments" => "fix the arguments to match the tool's schema and call again",
-            "not_found" => "look the id up first (e.g. from the user's or order's details)",
-            "rejected" => "the store's rules do not allow this; explain why to the user",
-            "unavailable" => "the store is unavailable; try again later",
-            "needs_approval" => "a human must approve this; tell the user it awaits approval",
-            "not_allowed" => "the shop's policy does not allow this; explain why to the user",
-            "memory_unavailable" => {
+        match self {
+            Self::UnknownTool { .. } => "call one of the available tools",
+            Self::NotOffered { .. } => "this shop cannot do that; tell the user",
+            Self::InvalidArguments { .. } => {
+                "fix the arguments to match the tool's schema and call again"
+            }
+            Self::Commerce(e) => e.hint(),
+            Self::Records(_) => "the store is unavailable; try again later",
+            Self::NeedsApproval { .. } => {
+                "a human must approve this; tell the user it awaits approval"
+            }
+            Self::NotAllowed(_) => "the shop's policy does not allow this; explain why to the user",
+            Self::Memory(_) => {
                 "search memory is not set up; use the lookup tools by id or email instead"
             }
-            _ => "this is a bug in Shopkeeper; report it",
+            Self::Definition(_) => "this is a bug in Shopkeeper; report it",
         }
     }
 

@@ -5,7 +5,7 @@
 use crate::canonical::{sha256_hex, to_canonical_string};
 use crate::error::ToolError;
 use crate::registry::Registry;
-use crate::tool::Reconciliation;
+use crate::tool::{CallContext, Reconciliation};
 use serde_json::{Value, json};
 use shopkeeper_memory::crash;
 use shopkeeper_memory::{AppDb, ApprovalRow, AuditRow, ExecutionRow};
@@ -124,7 +124,10 @@ impl Registry {
             ))
         })?;
         let tool = self.tool(&approval.tool)?;
-        match tool.reconcile_value(args.clone()).await? {
+        match tool
+            .reconcile_value(args.clone(), &CallContext::keyed(&approval.id))
+            .await?
+        {
             Reconciliation::Applied(record) => {
                 let content = crate::result_content(&record);
                 let audit = AuditRow::new(
@@ -179,7 +182,26 @@ impl Registry {
         args: Value,
     ) -> Result<Executed, ToolError> {
         let tool = self.tool(&approval.tool)?;
-        let outcome = tool.call_value(args).await;
+        // The approval is the write: its id is the key the connector hands the platform.
+        let ctx = CallContext::keyed(&approval.id);
+        let mut outcome = tool.call_value(args.clone(), &ctx).await;
+        // The answer was lost on the way: ask the store what happened before recording
+        // anything, so a write that took effect is never recorded as failed (and retried).
+        if let Err(e) = &outcome
+            && e.kind() == "outcome_unknown"
+        {
+            let found = tool.reconcile_value(args, &ctx).await?;
+            let audit = AuditRow::new(
+                "system",
+                "execution_reconciled",
+                &approval.id,
+                json!({"tool": approval.tool, "after": e.to_string(), "found": format!("{found:?}")}),
+            );
+            db.audit(audit).await?;
+            if let Reconciliation::Applied(record) = found {
+                outcome = Ok(record);
+            }
+        }
         let (ok, content) = match &outcome {
             Ok(v) => (true, crate::result_content(v)),
             Err(e) => (false, e.to_json().to_string()),

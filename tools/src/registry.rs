@@ -4,7 +4,7 @@
 use crate::effect::Effect;
 use crate::error::ToolError;
 use crate::policy::{Caller, Policy, Requirement, Role};
-use crate::tool::{DynTool, Tool};
+use crate::tool::{CallContext, DynTool, Tool};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -42,6 +42,9 @@ pub struct ToolInfo {
     pub examples: &'static [&'static str],
     /// Only staff may call it (never a customer's conversation).
     pub staff_only: bool,
+    /// Why the active store cannot serve it; `None` when it is offered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
 }
 
 impl ToolInfo {
@@ -67,6 +70,8 @@ struct Entry {
 /// The set of tools a caller may use, with validation, policy and dispatch.
 pub struct Registry {
     tools: BTreeMap<&'static str, Entry>,
+    /// Tools the active store cannot serve: listed with the reason, never offered or run.
+    not_offered: BTreeMap<&'static str, ToolInfo>,
     policy: Policy,
 }
 
@@ -81,6 +86,7 @@ impl Registry {
     pub fn new(policy: Policy) -> Self {
         Self {
             tools: BTreeMap::new(),
+            not_offered: BTreeMap::new(),
             policy,
         }
     }
@@ -92,24 +98,9 @@ impl Registry {
 
     /// Adds a tool; fails if the name is taken or its schema does not compile.
     pub fn register<T: Tool>(&mut self, tool: T) -> Result<(), ToolError> {
-        if self.tools.contains_key(T::NAME) {
-            return Err(ToolError::Definition(format!(
-                "tool `{}` registered twice",
-                T::NAME
-            )));
-        }
-        let parameters = tool.parameters();
-        let validator = jsonschema::validator_for(&parameters)
+        let info = self.describe::<T>(None)?;
+        let validator = jsonschema::validator_for(&info.parameters)
             .map_err(|e| ToolError::Definition(format!("schema of `{}`: {e}", T::NAME)))?;
-        let info = ToolInfo {
-            name: T::NAME,
-            description: T::DESCRIPTION,
-            effect: T::EFFECT,
-            idempotent: T::IDEMPOTENT,
-            parameters,
-            examples: T::EXAMPLES,
-            staff_only: T::STAFF_ONLY,
-        };
         self.tools.insert(
             T::NAME,
             Entry {
@@ -121,9 +112,56 @@ impl Registry {
         Ok(())
     }
 
-    /// Every tool, by name.
+    /// Lists a tool the active store cannot serve, with the reason; it is never offered to a
+    /// model, and calling it says why.
+    pub fn register_not_offered<T: Tool>(
+        &mut self,
+        reason: impl Into<String>,
+    ) -> Result<(), ToolError> {
+        let info = self.describe::<T>(Some(reason.into()))?;
+        self.not_offered.insert(T::NAME, info);
+        Ok(())
+    }
+
+    /// Registers `tool` when `missing` is `None`, else lists it as not offered for that reason.
+    pub fn register_if<T: Tool>(
+        &mut self,
+        tool: T,
+        missing: Option<String>,
+    ) -> Result<(), ToolError> {
+        match missing {
+            None => self.register(tool),
+            Some(reason) => self.register_not_offered::<T>(reason),
+        }
+    }
+
+    fn describe<T: Tool>(&self, unavailable: Option<String>) -> Result<ToolInfo, ToolError> {
+        if self.tools.contains_key(T::NAME) || self.not_offered.contains_key(T::NAME) {
+            return Err(ToolError::Definition(format!(
+                "tool `{}` registered twice",
+                T::NAME
+            )));
+        }
+        Ok(ToolInfo {
+            name: T::NAME,
+            description: T::DESCRIPTION,
+            effect: T::EFFECT,
+            idempotent: T::IDEMPOTENT,
+            parameters: crate::schema::parameters_schema::<T::Args>(),
+            examples: T::EXAMPLES,
+            staff_only: T::STAFF_ONLY,
+            unavailable,
+        })
+    }
+
+    /// Every tool offered, by name.
     pub fn list(&self) -> impl Iterator<Item = &ToolInfo> {
         self.tools.values().map(|e| &e.info)
+    }
+
+    /// Every tool offered, then those the active store cannot serve (with the reason).
+    pub fn list_all(&self) -> impl Iterator<Item = &ToolInfo> {
+        self.list().chain(self.not_offered.values())
     }
 
     /// One tool's description.
@@ -137,6 +175,12 @@ impl Registry {
     }
 
     fn entry(&self, name: &str) -> Result<&Entry, ToolError> {
+        if let Some(info) = self.not_offered.get(name) {
+            return Err(ToolError::NotOffered {
+                tool: name.to_string(),
+                reason: info.unavailable.clone().unwrap_or_default(),
+            });
+        }
         self.tools.get(name).ok_or_else(|| ToolError::UnknownTool {
             name: name.to_string(),
             available: self.tools.keys().map(|k| k.to_string()).collect(),
@@ -226,7 +270,11 @@ impl Registry {
         let entry = self.entry(name)?;
         let span = tracing::info_span!("tool_call", tool = name, effect = %entry.info.effect);
         let started = std::time::Instant::now();
-        let result = entry.tool.call_value(args).instrument(span).await;
+        let result = entry
+            .tool
+            .call_value(args, &CallContext::fresh())
+            .instrument(span)
+            .await;
         tracing::debug!(
             tool = name,
             elapsed_us = started.elapsed().as_micros() as u64,

@@ -1,5 +1,6 @@
 //! The `Tool` trait: a typed, schema'd operation the agent can plan over.
 
+use crate::commerce::request::IdempotencyKey;
 use crate::effect::Effect;
 use crate::error::ToolError;
 use async_trait::async_trait;
@@ -29,7 +30,7 @@ pub trait Tool: Send + Sync + 'static {
     const STAFF_ONLY: bool = false;
 
     /// Runs the tool.
-    async fn call(&self, args: Self::Args) -> Result<Value, ToolError>;
+    async fn call(&self, args: Self::Args, ctx: &CallContext) -> Result<Value, ToolError>;
 
     /// Says exactly what the call will do, for the human who approves it. Deterministic
     /// for a given store state; never model prose.
@@ -41,8 +42,32 @@ pub trait Tool: Send + Sync + 'static {
     }
 
     /// After a crash between "started" and "finished": did this call take effect?
-    async fn reconcile(&self, _args: &Self::Args) -> Reconciliation {
+    async fn reconcile(&self, _args: &Self::Args, _ctx: &CallContext) -> Reconciliation {
         Reconciliation::Unknown
+    }
+}
+
+/// What a call carries besides its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallContext {
+    /// The write's idempotency key: its approval's id when one stands behind it, so a
+    /// retry after a crash is the same write to the connector.
+    pub key: IdempotencyKey,
+}
+
+impl CallContext {
+    /// A call keyed by `key` (an approval's id).
+    pub fn keyed(key: impl Into<String>) -> Self {
+        Self {
+            key: IdempotencyKey::new(key),
+        }
+    }
+
+    /// A call with a key of its own (reads, and writes no approval stands behind).
+    pub fn fresh() -> Self {
+        Self {
+            key: IdempotencyKey::fresh(),
+        }
     }
 }
 
@@ -73,13 +98,17 @@ pub trait DynTool: Send + Sync {
     /// The JSON schema of the arguments.
     fn parameters(&self) -> Value;
     /// Parses arguments that already passed schema validation, and runs the tool.
-    async fn call_value(&self, args: Value) -> Result<Value, ToolError>;
+    async fn call_value(&self, args: Value, ctx: &CallContext) -> Result<Value, ToolError>;
     /// Parses arguments that already passed schema validation, and renders the call.
     async fn render_value(&self, args: Value) -> Result<String, ToolError>;
     /// Parses arguments and says how much money is at stake.
     async fn amount_value(&self, args: Value) -> Result<Option<f64>, ToolError>;
     /// Parses arguments and reconciles the call with the store.
-    async fn reconcile_value(&self, args: Value) -> Result<Reconciliation, ToolError>;
+    async fn reconcile_value(
+        &self,
+        args: Value,
+        ctx: &CallContext,
+    ) -> Result<Reconciliation, ToolError>;
 }
 
 fn parse<T: Tool>(args: Value) -> Result<T::Args, ToolError> {
@@ -112,9 +141,9 @@ impl<T: Tool> DynTool for T {
         crate::schema::parameters_schema::<T::Args>()
     }
 
-    async fn call_value(&self, args: Value) -> Result<Value, ToolError> {
+    async fn call_value(&self, args: Value, ctx: &CallContext) -> Result<Value, ToolError> {
         let args = parse::<T>(args)?;
-        self.call(args).await
+        self.call(args, ctx).await
     }
 
     async fn render_value(&self, args: Value) -> Result<String, ToolError> {
@@ -127,8 +156,12 @@ impl<T: Tool> DynTool for T {
         Ok(self.amount(&args).await)
     }
 
-    async fn reconcile_value(&self, args: Value) -> Result<Reconciliation, ToolError> {
+    async fn reconcile_value(
+        &self,
+        args: Value,
+        ctx: &CallContext,
+    ) -> Result<Reconciliation, ToolError> {
         let args = parse::<T>(args)?;
-        Ok(self.reconcile(&args).await)
+        Ok(self.reconcile(&args, ctx).await)
     }
 }

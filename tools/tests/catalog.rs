@@ -67,7 +67,12 @@ async fn a_plain_draft_is_valid_and_creating_it_needs_approval() {
     assert_eq!(store.sha256().await.unwrap(), before);
 
     let created = open.call(&me(), "create_product", create).await.unwrap();
-    let id = created["product_id"].as_str().unwrap();
+    assert_eq!(
+        created["status"], "draft",
+        "the product as created: {created}"
+    );
+    assert_eq!(created["handle"], "linen-shirt");
+    let id = created["id"].as_str().unwrap();
     let product = gated
         .call(&me(), "get_product_details", json!({"product_id": id}))
         .await
@@ -113,7 +118,7 @@ async fn updating_shows_a_diff_and_publishing_makes_tracked_stock_decide() {
     let id = open
         .call(&me(), "create_product", json!({"listing": listing}))
         .await
-        .unwrap()["product_id"]
+        .unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -160,7 +165,8 @@ async fn updating_shows_a_diff_and_publishing_makes_tracked_stock_decide() {
 #[tokio::test]
 async fn stock_changes_by_delta_and_never_below_zero() {
     let (store, gated, open) = registries().await;
-    let add = json!({"item_id": "9612497925", "delta": 5, "reason": "restock"});
+    // The seed's items are their own SKUs.
+    let add = json!({"sku": "9612497925", "delta": 5, "reason": "restock"});
     assert_eq!(
         gated
             .call(&me(), "adjust_inventory", add.clone())
@@ -169,21 +175,20 @@ async fn stock_changes_by_delta_and_never_below_zero() {
             .kind(),
         "needs_approval"
     );
+    let card = gated.render("adjust_inventory", &add).await.unwrap();
     assert!(
-        gated
-            .render("adjust_inventory", &add)
-            .await
-            .unwrap()
-            .contains("by +5 — reason: restock")
+        card.contains("at Built-in store by +5 (0 -> 5) — reason: restock"),
+        "{card}"
     );
     let done = open.call(&me(), "adjust_inventory", add).await.unwrap();
-    assert_eq!(done["inventory_quantity"], 5);
+    assert_eq!(done["available"], 5, "{done}");
+    assert_eq!(done["sku"], "9612497925");
     let before = store.sha256().await.unwrap();
     let err = open
         .call(
             &me(),
             "adjust_inventory",
-            json!({"item_id": "9612497925", "delta": -6, "reason": "count"}),
+            json!({"sku": "9612497925", "delta": -6, "reason": "cycle_count_available"}),
         )
         .await
         .unwrap_err();
@@ -192,7 +197,7 @@ async fn stock_changes_by_delta_and_never_below_zero() {
     open.call(
         &me(),
         "adjust_inventory",
-        json!({"item_id": "9612497925", "delta": -5, "reason": "sold out"}),
+        json!({"sku": "9612497925", "delta": -5, "reason": "shrinkage"}),
     )
     .await
     .unwrap();

@@ -235,7 +235,11 @@ impl shopkeeper_tools::tool::Tool for Directory {
     const IDEMPOTENT: bool = true;
     const STAFF_ONLY: bool = true;
 
-    async fn call(&self, _args: NoArgs) -> Result<Value, shopkeeper_tools::ToolError> {
+    async fn call(
+        &self,
+        _args: NoArgs,
+        _ctx: &shopkeeper_tools::CallContext,
+    ) -> Result<Value, shopkeeper_tools::ToolError> {
         Ok(json!(["everyone"]))
     }
 

@@ -331,10 +331,16 @@ impl RouterModel {
         } else {
             "result"
         };
-        self.render(context! {
-            kind, tool, result => minijinja::Value::from(minijinja::value::Serde(&result)),
+        let rendered = self.render(context! {
+            kind, tool => &tool, result => minijinja::Value::from(minijinja::value::Serde(&result)),
             store_name => &self.store_name,
-        })
+        });
+        // A reply never fails on a result: a template that cannot show it (an overriding
+        // template, a shape it did not foresee) gives way to the result itself.
+        Ok(rendered.unwrap_or_else(|e| {
+            tracing::warn!(tool, error = %e, "router template failed; answering with the plain result");
+            plain_result(&result)
+        }))
     }
 }
 
@@ -373,6 +379,17 @@ impl RouterModel {
         sink: Option<TextSink<'_>>,
     ) -> Result<ModelReply, LlmError> {
         Ok(text_reply(self.answer_result(messages)?, sink))
+    }
+}
+
+/// A result as text when no template shows it: strings as they are, the rest as JSON.
+fn plain_result(result: &Value) -> String {
+    match result {
+        Value::String(s) => s.clone(),
+        other => format!(
+            "Done. Result:\n{}",
+            serde_json::to_string_pretty(other).unwrap_or_else(|_| other.to_string())
+        ),
     }
 }
 

@@ -6,7 +6,7 @@ use crate::cli::session::load_config;
 use shopkeeper_agent::prompts::Prompts;
 use shopkeeper_agent::router::eval::{Report, evaluate, parse_cases};
 use shopkeeper_agent::router::{RouterModel, RouterSettings};
-use shopkeeper_tools::{Commerce, ToolInfo};
+use shopkeeper_tools::ToolInfo;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -26,7 +26,7 @@ pub async fn run(
     };
     let ops = crate::cli::session::Ops::open(config).await?;
     let tools: Vec<ToolInfo> = ops.registry.list().cloned().collect();
-    let products: Vec<String> = ops.store().product_types().await?.into_keys().collect();
+    let products = ops.product_names().await?;
     ops.close().await;
     let text = std::fs::read_to_string(&cases)?;
     let cases = parse_cases(&text)?;

@@ -2,7 +2,10 @@
 //! draft built from attributes, and a field-by-field diff for approval cards.
 
 use super::taxonomy;
-use crate::commerce::money::format_usd;
+use crate::commerce::model::{Product, ProductStatus};
+use crate::commerce::money::{Amount, Currency};
+use crate::commerce::request::{ProductChanges, ProductDraft, VariantDraft};
+use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -27,7 +30,7 @@ pub enum ListingStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListingVariant {
-    /// The variant's item id once it exists (leave out for new products).
+    /// The variant's id once it exists (leave out for new products).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_id: Option<String>,
     /// Option values, e.g. {"color": "blue", "size": "M"}.
@@ -35,9 +38,8 @@ pub struct ListingVariant {
     /// Stock keeping unit, e.g. "TSHIRT-BLU-M".
     #[schemars(length(min = 1, max = 255))]
     pub sku: String,
-    /// Price in dollars, e.g. 24.5.
-    #[schemars(range(min = 0.01))]
-    pub price: f64,
+    /// Price in the shop's currency, e.g. "24.50".
+    pub price: Amount,
     /// Units in stock; null when stock is not tracked.
     #[serde(default)]
     #[schemars(range(min = 0))]
@@ -48,6 +50,9 @@ pub struct ListingVariant {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Listing {
+    /// URL handle, e.g. "classic-crew-neck-t-shirt"; derived from the title when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
     /// Product title, e.g. "Classic Crew Neck T-Shirt".
     #[schemars(length(min = 1, max = 255))]
     pub title: String,
@@ -105,9 +110,8 @@ pub struct VariantInput {
     /// Option values, e.g. {"size": "M"}.
     #[serde(default)]
     pub options: BTreeMap<String, String>,
-    /// Price in dollars.
-    #[schemars(range(min = 0.01))]
-    pub price: f64,
+    /// Price in the shop's currency, e.g. "49.00".
+    pub price: Amount,
     /// SKU, if the merchant has one.
     #[serde(default)]
     pub sku: Option<String>,
@@ -148,8 +152,15 @@ impl Listing {
         if self.variants.is_empty() {
             out.push("a listing needs at least one variant".into());
         }
+        if let Some(h) = &self.handle
+            && !is_handle(h)
+        {
+            out.push(format!(
+                "handle {h:?} must be lower-case letters, digits and dashes"
+            ));
+        }
         for v in &self.variants {
-            if !(v.price.is_finite() && v.price > 0.0) {
+            if v.price.0 <= Decimal::ZERO {
                 out.push(format!("variant {} has price {}", v.sku, v.price));
             }
             if v.inventory_quantity.is_some_and(|q| q < 0) {
@@ -158,6 +169,116 @@ impl Listing {
         }
         out
     }
+
+    /// The URL handle: the one given, else the title's.
+    pub fn handle(&self) -> String {
+        self.handle
+            .clone()
+            .unwrap_or_else(|| handleize(&self.title))
+    }
+
+    /// The product to create from this listing.
+    pub fn to_draft(&self) -> ProductDraft {
+        ProductDraft {
+            handle: self.handle(),
+            title: self.title.clone(),
+            description_html: self.description_html.clone(),
+            seo_title: self.seo_title.clone(),
+            seo_description: self.seo_description.clone(),
+            vendor: self.vendor.clone(),
+            product_type: self.product_type.clone(),
+            tags: self.tags.clone(),
+            category: Some(self.category.clone()).filter(|c| !c.is_empty()),
+            status: self.status.into(),
+            variants: self
+                .variants
+                .iter()
+                .map(|v| VariantDraft {
+                    options: v.options.clone(),
+                    sku: v.sku.clone(),
+                    price: v.price,
+                    inventory_quantity: v.inventory_quantity,
+                })
+                .collect(),
+        }
+    }
+
+    /// A product as a listing (for diffs and the listing view).
+    pub fn of_product(p: &Product) -> Self {
+        Self {
+            handle: Some(p.handle.clone()),
+            title: p.title.clone(),
+            description_html: p.description_html.clone(),
+            seo_title: p.seo_title.clone(),
+            seo_description: p.seo_description.clone(),
+            tags: p.tags.clone(),
+            vendor: p.vendor.clone(),
+            product_type: p.product_type.clone(),
+            category: p.category.clone().unwrap_or_default(),
+            status: if p.status == ProductStatus::Active {
+                ListingStatus::Active
+            } else {
+                ListingStatus::Draft
+            },
+            variants: p
+                .variants
+                .iter()
+                .map(|v| ListingVariant {
+                    item_id: Some(v.id.clone()),
+                    options: v.options.clone(),
+                    sku: v.sku.clone().unwrap_or_default(),
+                    price: Amount(v.price.amount),
+                    inventory_quantity: v.inventory_quantity,
+                })
+                .collect(),
+        }
+    }
+
+    /// The changes that turn `old` into this listing (variants are not changed this way).
+    pub fn changes_from(&self, old: &Listing) -> ProductChanges {
+        fn changed<T: PartialEq + Clone>(new: &T, old: &T) -> Option<T> {
+            (new != old).then(|| new.clone())
+        }
+        ProductChanges {
+            title: changed(&self.title, &old.title),
+            description_html: changed(&self.description_html, &old.description_html),
+            seo_title: changed(&self.seo_title, &old.seo_title),
+            seo_description: changed(&self.seo_description, &old.seo_description),
+            vendor: changed(&self.vendor, &old.vendor),
+            product_type: changed(&self.product_type, &old.product_type),
+            tags: changed(&self.tags, &old.tags),
+            category: changed(&self.category, &old.category),
+            status: changed(&self.status, &old.status).map(Into::into),
+        }
+    }
+}
+
+impl From<ListingStatus> for ProductStatus {
+    fn from(s: ListingStatus) -> Self {
+        match s {
+            ListingStatus::Draft => ProductStatus::Draft,
+            ListingStatus::Active => ProductStatus::Active,
+        }
+    }
+}
+
+/// A URL handle from a title: "Linen Shirt, Blue!" -> "linen-shirt-blue".
+pub fn handleize(title: &str) -> String {
+    let mut out = String::with_capacity(title.len());
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+fn is_handle(h: &str) -> bool {
+    !h.is_empty()
+        && h.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Cuts `text` to at most `max` characters at a word boundary, with an ellipsis when cut.
@@ -234,6 +355,7 @@ pub fn plain_draft(input: &ListingInput) -> Listing {
         })
         .collect();
     Listing {
+        handle: None,
         seo_title: clip(&title, SEO_TITLE_MAX),
         seo_description: clip(&sentence, SEO_DESCRIPTION_MAX),
         title,
@@ -247,8 +369,9 @@ pub fn plain_draft(input: &ListingInput) -> Listing {
     }
 }
 
-/// Field-by-field changes from `old` (None for a new product) to `new`, one line each.
-pub fn diff(old: Option<&Listing>, new: &Listing) -> Vec<String> {
+/// Field-by-field changes from `old` (None for a new product) to `new`, one line each;
+/// prices in `currency`.
+pub fn diff(old: Option<&Listing>, new: &Listing, currency: &Currency) -> Vec<String> {
     let field = |l: &Listing| -> Vec<(&'static str, String)> {
         let category = taxonomy::get(&l.category).map_or_else(
             || l.category.clone(),
@@ -256,6 +379,7 @@ pub fn diff(old: Option<&Listing>, new: &Listing) -> Vec<String> {
         );
         vec![
             ("title", l.title.clone()),
+            ("handle", l.handle()),
             ("status", format!("{:?}", l.status).to_lowercase()),
             ("seo_title", l.seo_title.clone()),
             ("seo_description", l.seo_description.clone()),
@@ -279,7 +403,7 @@ pub fn diff(old: Option<&Listing>, new: &Listing) -> Vec<String> {
             "{} ({}) {}, {stock}",
             v.sku,
             opts.join(", "),
-            format_usd(v.price)
+            v.price.money(currency)
         )
     };
     let mut lines = Vec::new();
@@ -331,7 +455,7 @@ mod tests {
             ]),
             variants: vec![VariantInput {
                 options: BTreeMap::from([("size".into(), "M".into())]),
-                price: 49.0,
+                price: Amount(Decimal::from(49)),
                 sku: None,
                 inventory_quantity: Some(5),
             }],
@@ -373,7 +497,7 @@ mod tests {
         let mut new = old.clone();
         new.title = "Relaxed Linen Shirt".into();
         new.variants[0].inventory_quantity = Some(3);
-        let d = diff(Some(&old), &new);
+        let d = diff(Some(&old), &new, &Currency::usd());
         assert!(
             d.contains(&"- title: Linen Shirt".to_string())
                 && d.contains(&"+ title: Relaxed Linen Shirt".to_string()),
@@ -384,6 +508,11 @@ mod tests {
                 .any(|l| l.starts_with("+ variant") && l.contains("3 in stock"))
         );
         assert!(!d.iter().any(|l| l.contains("vendor")));
-        assert!(diff(None, &new).iter().all(|l| l.starts_with('+')));
+        assert!(
+            diff(None, &new, &Currency::usd())
+                .iter()
+                .all(|l| l.starts_with('+'))
+        );
+        assert_eq!(handleize("Linen Shirt, Blue!"), "linen-shirt-blue");
     }
 }

@@ -2,12 +2,13 @@
 //! suggest bundles, look up taxonomy categories.
 
 use super::listing::{Listing, ListingInput, ListingStatus, diff, plain_draft};
-use super::{Catalog, ListingWriter, taxonomy};
-use crate::commerce::Commerce;
+use super::{ListingWriter, PurchaseHistory, taxonomy};
+use crate::commerce::query::ProductRef;
+use crate::commerce::{Capability, Commerce, CommerceError};
 use crate::effect::Effect;
 use crate::error::ToolError;
 use crate::registry::Registry;
-use crate::tool::{Reconciliation, Tool};
+use crate::tool::{CallContext, Reconciliation, Tool};
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -17,30 +18,43 @@ use std::sync::Arc;
 /// What catalog tools act on.
 #[derive(Clone)]
 pub struct Shelf {
-    catalog: Arc<dyn Catalog>,
-    store: Arc<dyn Commerce>,
+    commerce: Arc<dyn Commerce>,
+    history: Option<Arc<dyn PurchaseHistory>>,
     writer: Option<Arc<dyn ListingWriter>>,
 }
 
-/// Registers the catalog tools; `writer` drafts listings with a model when one is configured.
+/// Registers the catalog tools over `commerce`; `history` (the built-in store's orders)
+/// serves bundle suggestions, `writer` drafts listings with a model when one is configured.
 pub fn register(
     registry: &mut Registry,
-    catalog: Arc<dyn Catalog>,
-    store: Arc<dyn Commerce>,
+    commerce: Arc<dyn Commerce>,
+    history: Option<Arc<dyn PurchaseHistory>>,
     writer: Option<Arc<dyn ListingWriter>>,
 ) -> Result<(), ToolError> {
+    let caps = commerce.capabilities();
+    let missing = |c: Capability| {
+        (!caps.contains(&c)).then(|| {
+            format!(
+                "the {} store cannot {}",
+                commerce.shop().connector,
+                c.describe()
+            )
+        })
+    };
     let s = || Shelf {
-        catalog: catalog.clone(),
-        store: store.clone(),
+        commerce: commerce.clone(),
+        history: history.clone(),
         writer: writer.clone(),
     };
     registry.register(DraftProductListing(s()))?;
-    registry.register(CreateProduct(s()))?;
-    registry.register(UpdateProduct(s()))?;
-    registry.register(AdjustInventory(s()))?;
-    registry.register(SuggestBundles(s()))?;
+    registry.register_if(CreateProduct(s()), missing(Capability::WriteProducts))?;
+    registry.register_if(UpdateProduct(s()), missing(Capability::WriteProducts))?;
+    let no_history = history
+        .is_none()
+        .then(|| "bundle suggestions need the order history of the built-in store".to_string());
+    registry.register_if(SuggestBundles(s()), no_history)?;
     registry.register(SearchCategories)?;
-    registry.register(GetProductListing(s()))?;
+    registry.register_if(GetProductListing(s()), missing(Capability::ReadProducts))?;
     Ok(())
 }
 
@@ -80,7 +94,7 @@ impl Tool for DraftProductListing {
         "create a product description for a wool beanie",
     ];
 
-    async fn call(&self, input: ListingInput) -> Result<Value, ToolError> {
+    async fn call(&self, input: ListingInput, _ctx: &CallContext) -> Result<Value, ToolError> {
         let query = format!(
             "{} {}",
             input.product_type.clone().unwrap_or_default(),
@@ -136,7 +150,7 @@ pub struct CreateProduct(Shelf);
 impl Tool for CreateProduct {
     type Args = CreateArgs;
     const NAME: &'static str = "create_product";
-    const DESCRIPTION: &'static str = "Create a new product in the store from a listing (as a draft unless the listing says active).";
+    const DESCRIPTION: &'static str = "Create a new product in the store from a listing (as a draft unless the listing says active). Returns the product as created.";
     const EFFECT: Effect = Effect::Write;
     const IDEMPOTENT: bool = false;
     const EXAMPLES: &'static [&'static str] = &[
@@ -144,16 +158,20 @@ impl Tool for CreateProduct {
         "create the product from this listing",
     ];
 
-    async fn call(&self, a: CreateArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: CreateArgs, ctx: &CallContext) -> Result<Value, ToolError> {
         checked(Self::NAME, &a.listing)?;
-        let (product_id, listing) = self.0.catalog.create_product(a.listing).await?;
-        Ok(json!({"product_id": product_id, "listing": to_value(&listing)?}))
+        let product = self
+            .0
+            .commerce
+            .create_product(&a.listing.to_draft(), &ctx.key)
+            .await?;
+        to_value(&product)
     }
 
     async fn render(&self, a: &CreateArgs) -> String {
         let status = format!("{:?}", a.listing.status).to_lowercase();
         let mut text = format!("Create a new {status} product \"{}\":", a.listing.title);
-        for line in diff(None, &a.listing) {
+        for line in diff(None, &a.listing, &self.0.commerce.shop().currency) {
             text.push_str("\n  ");
             text.push_str(&line);
         }
@@ -163,13 +181,15 @@ impl Tool for CreateProduct {
         text
     }
 
-    async fn reconcile(&self, a: &CreateArgs) -> Reconciliation {
-        match self.0.catalog.product_titled(&a.listing.title).await {
-            Ok(Some(id)) => match self.0.catalog.listing(&id).await {
-                Ok(l) => Reconciliation::Applied(json!({"product_id": id, "listing": l})),
-                Err(_) => Reconciliation::Unknown,
-            },
-            Ok(None) => Reconciliation::NotApplied,
+    async fn reconcile(&self, a: &CreateArgs, ctx: &CallContext) -> Reconciliation {
+        let store = &self.0.commerce;
+        if let Ok(Some(done)) = store.recorded_write(&ctx.key).await {
+            return Reconciliation::Applied(done);
+        }
+        // Creating refuses a handle that is taken, so a product with it is the one we made.
+        match store.product(&ProductRef::Handle(a.listing.handle())).await {
+            Ok(p) => to_value(&p).map_or(Reconciliation::Unknown, Reconciliation::Applied),
+            Err(CommerceError::NotFound { .. }) => Reconciliation::NotApplied,
             Err(_) => Reconciliation::Unknown,
         }
     }
@@ -237,10 +257,20 @@ impl ListingChanges {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArgs {
-    /// The product id, such as '6086499569'.
+    /// The product's id, such as '6086499569' or 'gid://shopify/Product/1'.
     pub product_id: String,
     /// The fields to change.
     pub changes: ListingChanges,
+}
+
+impl Shelf {
+    async fn listing(&self, product_id: &str) -> Result<Listing, ToolError> {
+        let p = self
+            .commerce
+            .product(&ProductRef::Id(product_id.to_string()))
+            .await?;
+        Ok(Listing::of_product(&p))
+    }
 }
 
 /// `update_product`.
@@ -250,7 +280,7 @@ pub struct UpdateProduct(Shelf);
 impl Tool for UpdateProduct {
     type Args = UpdateArgs;
     const NAME: &'static str = "update_product";
-    const DESCRIPTION: &'static str = "Change a product's listing fields (title, description, SEO fields, tags, vendor, type, category, status).";
+    const DESCRIPTION: &'static str = "Change a product's listing fields (title, description, SEO fields, tags, vendor, type, category, status). Returns the product as it stands after the change.";
     const EFFECT: Effect = Effect::Write;
     const IDEMPOTENT: bool = true;
     const EXAMPLES: &'static [&'static str] = &[
@@ -258,23 +288,27 @@ impl Tool for UpdateProduct {
         "update the description of product 8310926033",
     ];
 
-    async fn call(&self, a: UpdateArgs) -> Result<Value, ToolError> {
-        let old = self.0.catalog.listing(&a.product_id).await?;
+    async fn call(&self, a: UpdateArgs, ctx: &CallContext) -> Result<Value, ToolError> {
+        let old = self.0.listing(&a.product_id).await?;
         let new = a.changes.apply(&old);
         checked(Self::NAME, &new)?;
-        let saved = self.0.catalog.update_listing(&a.product_id, new).await?;
-        Ok(json!({"product_id": a.product_id, "listing": to_value(&saved)?}))
+        let product = self
+            .0
+            .commerce
+            .update_product(&a.product_id, &new.changes_from(&old), &ctx.key)
+            .await?;
+        to_value(&product)
     }
 
     async fn render(&self, a: &UpdateArgs) -> String {
-        match self.0.catalog.listing(&a.product_id).await {
+        match self.0.listing(&a.product_id).await {
             Ok(old) => {
                 let new = a.changes.apply(&old);
                 let mut text = format!(
                     "Change the listing of product {} \"{}\":",
                     a.product_id, old.title
                 );
-                for line in diff(Some(&old), &new) {
+                for line in diff(Some(&old), &new, &self.0.commerce.shop().currency) {
                     text.push_str("\n  ");
                     text.push_str(&line);
                 }
@@ -287,69 +321,24 @@ impl Tool for UpdateProduct {
         }
     }
 
-    async fn reconcile(&self, a: &UpdateArgs) -> Reconciliation {
-        match self.0.catalog.listing(&a.product_id).await {
-            Ok(l) if a.changes.apply(&l) == l => {
-                Reconciliation::Applied(json!({"product_id": a.product_id, "listing": l}))
+    async fn reconcile(&self, a: &UpdateArgs, _ctx: &CallContext) -> Reconciliation {
+        // Setting fields twice sets them once: equal fields mean it took effect.
+        match self
+            .0
+            .commerce
+            .product(&ProductRef::Id(a.product_id.clone()))
+            .await
+        {
+            Ok(p) => {
+                let l = Listing::of_product(&p);
+                if a.changes.apply(&l) == l {
+                    to_value(&p).map_or(Reconciliation::Unknown, Reconciliation::Applied)
+                } else {
+                    Reconciliation::NotApplied
+                }
             }
-            Ok(_) => Reconciliation::NotApplied,
             Err(_) => Reconciliation::Unknown,
         }
-    }
-}
-
-/// Arguments of `adjust_inventory`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InventoryArgs {
-    /// The item (variant) id, such as '9612497925'.
-    pub item_id: String,
-    /// Units to add (positive) or remove (negative).
-    pub delta: i64,
-    /// Why, e.g. "restock from supplier" or "damaged in warehouse".
-    #[schemars(length(min = 1))]
-    pub reason: String,
-}
-
-/// `adjust_inventory`.
-pub struct AdjustInventory(Shelf);
-
-#[async_trait]
-impl Tool for AdjustInventory {
-    type Args = InventoryArgs;
-    const NAME: &'static str = "adjust_inventory";
-    const DESCRIPTION: &'static str = "Add or remove stock of a product variant, with a reason. A variant with no stock left becomes unavailable.";
-    const EFFECT: Effect = Effect::Write;
-    const IDEMPOTENT: bool = false;
-    const EXAMPLES: &'static [&'static str] = &[
-        "add 10 units of item 1151293680 restock",
-        "remove 3 of item 8293778132, damaged",
-        "we received 25 more of item 4983901480",
-    ];
-
-    async fn call(&self, a: InventoryArgs) -> Result<Value, ToolError> {
-        if a.delta == 0 {
-            return Err(ToolError::invalid(Self::NAME, "delta must not be 0"));
-        }
-        let (product_id, quantity) = self.0.catalog.adjust_inventory(&a.item_id, a.delta).await?;
-        Ok(
-            json!({"item_id": a.item_id, "product_id": product_id, "inventory_quantity": quantity, "reason": a.reason}),
-        )
-    }
-
-    async fn render(&self, a: &InventoryArgs) -> String {
-        let name = match self.0.store.item(&a.item_id).await {
-            Ok(v) => {
-                let opts: Vec<String> = v.options.values().cloned().collect();
-                format!("item {} ({})", a.item_id, opts.join(", "))
-            }
-            Err(_) => format!("item {} (not found)", a.item_id),
-        };
-        let sign = if a.delta > 0 { "+" } else { "" };
-        format!(
-            "Adjust stock of {name} by {sign}{} — reason: {}",
-            a.delta, a.reason
-        )
     }
 }
 
@@ -381,11 +370,18 @@ impl Tool for SuggestBundles {
         "what do people buy together with 1656367028",
     ];
 
-    async fn call(&self, a: BundleArgs) -> Result<Value, ToolError> {
-        self.0.store.product(&a.product_id).await?;
-        let (orders, with) = self
-            .0
-            .catalog
+    async fn call(&self, a: BundleArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
+        let Some(history) = &self.0.history else {
+            return Err(ToolError::NotOffered {
+                tool: Self::NAME.into(),
+                reason: "no order history is available".into(),
+            });
+        };
+        self.0
+            .commerce
+            .product(&ProductRef::Id(a.product_id.clone()))
+            .await?;
+        let (orders, with) = history
             .co_purchases(&a.product_id, a.limit.unwrap_or(5).clamp(1, 50))
             .await?;
         let suggestions: Vec<Value> = with
@@ -430,7 +426,7 @@ impl Tool for SearchCategories {
         "search categories for coffee makers",
     ];
 
-    async fn call(&self, a: CategoryArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: CategoryArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let found: Vec<Value> =
             taxonomy::search(&a.query, a.limit.unwrap_or(5).clamp(1, 25) as usize)
                 .into_iter()
@@ -448,7 +444,7 @@ impl Tool for SearchCategories {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListingArgs {
-    /// The product id, such as '6086499569'.
+    /// The product's id, such as '6086499569' or 'gid://shopify/Product/1'.
     pub product_id: String,
 }
 
@@ -468,8 +464,8 @@ impl Tool for GetProductListing {
         "get the listing for 1656367028",
     ];
 
-    async fn call(&self, a: ListingArgs) -> Result<Value, ToolError> {
-        let l = self.0.catalog.listing(&a.product_id).await?;
+    async fn call(&self, a: ListingArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
+        let l = self.0.listing(&a.product_id).await?;
         Ok(
             json!({"product_id": a.product_id, "listing": to_value(&l)?, "category_name": category_name(&l.category)}),
         )

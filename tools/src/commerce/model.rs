@@ -1,290 +1,555 @@
-//! The commerce domain model: products, customers and orders, shaped like the
-//! τ²-bench retail records so the built-in store's export is comparable.
+//! The commerce records every storefront connector maps its platform onto: customers,
+//! orders with lines and separately typed financial, fulfilment and return states,
+//! products with variants, inventory levels, discount codes. Ids are the platform's own.
 
+use super::money::{Currency, Money};
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A product and its purchasable variants, keyed by item id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Product {
-    /// Display name, e.g. "T-Shirt".
-    pub name: String,
-    /// 10-digit product id.
-    pub product_id: String,
-    /// Variants keyed by their item id.
-    pub variants: BTreeMap<String, Variant>,
+/// A stable identifier of one shop (renaming the shop does not change it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ShopId(pub String);
+
+impl ShopId {
+    /// The id as text, e.g. `shopify:acme.myshopify.com`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-/// One purchasable variant (an "item") of a product.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Variant {
-    /// 10-digit item id.
-    pub item_id: String,
-    /// Option values, e.g. `{"color": "blue", "size": "M"}`.
-    pub options: BTreeMap<String, String>,
-    /// Whether the variant can be ordered now.
-    pub available: bool,
-    /// Unit price in dollars.
-    pub price: f64,
+impl std::fmt::Display for ShopId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
-/// A customer's postal address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Which shop a connector serves, and through which platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShopRef {
+    /// The stable id everything about the shop is keyed by.
+    pub id: ShopId,
+    /// The connector: `local`, `shopify`, ...
+    pub connector: &'static str,
+    /// The shop's currency.
+    pub currency: Currency,
+}
+
+/// A postal address.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Address {
-    /// First line, e.g. "123 Main St".
+    /// Recipient's first name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Recipient's last name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Street and number, e.g. "123 Main St".
     pub address1: String,
-    /// Second line, possibly empty.
+    /// Apartment, suite, floor; empty if none.
+    #[serde(default)]
     pub address2: String,
     /// City.
     pub city: String,
-    /// Country, e.g. "USA".
+    /// State or province code, e.g. "CA"; empty where the country has none.
+    #[serde(default)]
+    pub province: String,
+    /// Two-letter country code, e.g. "US".
     pub country: String,
-    /// State or region code, e.g. "CA".
-    pub state: String,
     /// Postal code.
     pub zip: String,
+    /// Phone number for the carrier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
 }
 
-/// A customer's name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Name {
-    /// Given name.
-    pub first_name: String,
-    /// Family name.
-    pub last_name: String,
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = vec![self.address1.clone()];
+        if !self.address2.is_empty() {
+            parts.push(self.address2.clone());
+        }
+        let region = [self.province.as_str(), self.zip.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        parts.push(if region.is_empty() {
+            self.city.clone()
+        } else {
+            format!("{} {region}", self.city)
+        });
+        parts.push(self.country.clone());
+        f.write_str(&parts.join(", "))
+    }
 }
 
 /// A customer account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct User {
-    /// User id, e.g. "sara_doe_496".
-    pub user_id: String,
-    /// Full name.
-    pub name: Name,
+pub struct Customer {
+    /// The platform's id.
+    pub id: String,
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Email address, if known.
+    pub email: Option<String>,
+    /// Phone number, if known (E.164 where the platform normalises it).
+    pub phone: Option<String>,
     /// Default address.
-    pub address: Address,
-    /// Email address.
-    pub email: String,
-    /// Saved payment methods keyed by id.
-    pub payment_methods: BTreeMap<String, PaymentMethod>,
-    /// The user's order ids, oldest first.
-    pub orders: Vec<String>,
+    pub default_address: Option<Address>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Orders placed.
+    pub orders_count: u64,
+    /// Spent over all orders, net of refunds.
+    pub total_spent: Money,
+    /// When the account was created.
+    pub created_at: Option<DateTime<Utc>>,
+    /// When it last changed.
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
-/// A saved payment method.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "source", rename_all = "snake_case")]
-pub enum PaymentMethod {
-    /// A card; refunds take 5-7 business days.
-    CreditCard {
-        /// Payment method id, e.g. "credit_card_0000000".
-        id: String,
-        /// Card brand, e.g. "visa".
-        brand: String,
-        /// Last four digits.
-        last_four: String,
-    },
-    /// A store gift card with a balance; refunds are credited at once.
-    GiftCard {
-        /// Payment method id, e.g. "gift_card_0000000".
-        id: String,
-        /// Remaining balance in dollars.
-        balance: f64,
-    },
-    /// A PayPal account.
-    Paypal {
-        /// Payment method id, e.g. "paypal_0000000".
-        id: String,
-    },
-}
-
-impl PaymentMethod {
-    /// The payment method's id.
-    pub fn id(&self) -> &str {
-        match self {
-            Self::CreditCard { id, .. } | Self::GiftCard { id, .. } | Self::Paypal { id } => id,
-        }
-    }
-
-    /// A short human description, e.g. "gift card gift_card_123 (balance $50.00)".
-    pub fn describe(&self) -> String {
-        match self {
-            Self::CreditCard {
-                brand, last_four, ..
-            } => format!("{brand} card ending {last_four}"),
-            Self::GiftCard { id, balance } => {
-                format!(
-                    "gift card {id} (balance {})",
-                    super::money::format_usd(*balance)
-                )
-            }
-            Self::Paypal { id } => format!("PayPal {id}"),
-        }
+impl Customer {
+    /// "Mia Garcia".
+    pub fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
     }
 }
 
-/// Lifecycle state of an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum OrderStatus {
-    /// Placed, not yet processed: can be cancelled or modified.
-    #[serde(rename = "pending")]
-    Pending,
-    /// Pending, with its items already modified once.
-    #[serde(rename = "pending (item modified)")]
-    PendingItemModified,
-    /// Being prepared for shipping.
-    #[serde(rename = "processed")]
-    Processed,
-    /// Delivered: can be returned or exchanged once.
-    #[serde(rename = "delivered")]
-    Delivered,
-    /// Cancelled before shipping.
-    #[serde(rename = "cancelled")]
-    Cancelled,
-    /// An exchange was requested for delivered items.
-    #[serde(rename = "exchange requested")]
-    ExchangeRequested,
-    /// A return was requested for delivered items.
-    #[serde(rename = "return requested")]
-    ReturnRequested,
-}
-
-impl OrderStatus {
-    /// The status as the store spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::PendingItemModified => "pending (item modified)",
-            Self::Processed => "processed",
-            Self::Delivered => "delivered",
-            Self::Cancelled => "cancelled",
-            Self::ExchangeRequested => "exchange requested",
-            Self::ReturnRequested => "return requested",
-        }
-    }
-
-    /// Whether the status text contains "pending" (address and payment changes allow both).
-    pub fn is_any_pending(self) -> bool {
-        matches!(self, Self::Pending | Self::PendingItemModified)
-    }
-}
-
-impl std::fmt::Display for OrderStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One line of an order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrderItem {
-    /// Product name.
-    pub name: String,
-    /// Product id.
-    pub product_id: String,
-    /// Item (variant) id.
-    pub item_id: String,
-    /// Price paid for this line.
-    pub price: f64,
-    /// The variant's options.
-    pub options: BTreeMap<String, String>,
-}
-
-/// A shipment of some of an order's items.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fulfillment {
-    /// Carrier tracking numbers.
-    pub tracking_id: Vec<String>,
-    /// Item ids in the shipment.
-    pub item_ids: Vec<String>,
-}
-
-/// Whether money went in or out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Whether an order is open, cancelled or closed (archived).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum TransactionType {
-    /// The customer paid.
-    Payment,
-    /// The customer was refunded.
-    Refund,
+#[allow(missing_docs)] // plain enum values in schemas; the names say it all
+pub enum OrderState {
+    Open,
+    Cancelled,
+    Closed,
 }
 
-/// A money movement on an order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Payment {
-    /// Payment or refund.
-    pub transaction_type: TransactionType,
-    /// Amount in dollars.
-    pub amount: f64,
-    /// The payment method charged or credited.
-    pub payment_method_id: String,
-}
-
-/// Reason a customer gives for cancelling.
-// Variant docs would turn the schema's plain `enum` into a `oneOf` of consts,
-// which models follow less reliably; the names say it all.
+/// Where the money of an order stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub enum FinancialStatus {
+    Pending,
+    Authorized,
+    Paid,
+    PartiallyPaid,
+    PartiallyRefunded,
+    Refunded,
+    Voided,
+    Expired,
+}
+
+/// Where the shipping of an order stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum FulfillmentStatus {
+    Unfulfilled,
+    Scheduled,
+    OnHold,
+    InProgress,
+    PartiallyFulfilled,
+    Fulfilled,
+    Restocked,
+}
+
+/// Where returns of an order stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum ReturnStatus {
+    NoReturn,
+    Requested,
+    InProgress,
+    Returned,
+    Declined,
+}
+
+/// Why an order was cancelled: Shopify's reasons, which the other platforms map onto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
 pub enum CancelReason {
-    #[serde(rename = "no longer needed")]
-    NoLongerNeeded,
-    #[serde(rename = "ordered by mistake")]
-    OrderedByMistake,
+    Customer,
+    Declined,
+    Fraud,
+    Inventory,
+    Staff,
+    Other,
 }
 
 impl CancelReason {
-    /// The reason as the store records it.
+    /// The reason's lower-case name.
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::NoLongerNeeded => "no longer needed",
-            Self::OrderedByMistake => "ordered by mistake",
+            Self::Customer => "customer",
+            Self::Declined => "declined",
+            Self::Fraud => "fraud",
+            Self::Inventory => "inventory",
+            Self::Staff => "staff",
+            Self::Other => "other",
         }
     }
 }
 
-/// An order with its lines, shipments, money movements and after-sale requests.
+/// One line of an order: a variant and how many.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// The line's id on the platform.
+    pub id: String,
+    /// The product, if it still exists.
+    pub product_id: Option<String>,
+    /// The variant, if it still exists.
+    pub variant_id: Option<String>,
+    /// Stock keeping unit.
+    pub sku: Option<String>,
+    /// Product title at the time of the order.
+    pub title: String,
+    /// Variant title, e.g. "blue / M".
+    pub variant_title: Option<String>,
+    /// Units ordered.
+    pub quantity: u32,
+    /// Price of one unit.
+    pub unit_price: Money,
+    /// Units not yet refunded.
+    pub refundable_quantity: u32,
+}
+
+impl OrderLine {
+    /// "2 × T-Shirt (blue / M) at $24.00".
+    pub fn describe(&self) -> String {
+        let variant = self
+            .variant_title
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| format!(" ({v})"))
+            .unwrap_or_default();
+        format!(
+            "{} × {}{variant} at {}",
+            self.quantity, self.title, self.unit_price
+        )
+    }
+}
+
+/// A carrier's tracking of one shipment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracking {
+    /// Tracking number.
+    pub number: String,
+    /// Carrier, if known.
+    pub company: Option<String>,
+    /// Tracking page, if known.
+    pub url: Option<String>,
+}
+
+/// Where a shipment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum ShipmentStatus {
+    Pending,
+    InTransit,
+    OutForDelivery,
+    Delivered,
+    Failed,
+    Cancelled,
+}
+
+/// A shipment of some of an order's lines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shipment {
+    /// The platform's id of the fulfilment.
+    pub id: String,
+    /// Where it stands.
+    pub status: ShipmentStatus,
+    /// Tracking numbers.
+    pub tracking: Vec<Tracking>,
+    /// Line ids with units shipped.
+    pub lines: Vec<(String, u32)>,
+    /// When it was created.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// Money given back on an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refund {
+    /// The platform's id.
+    pub id: String,
+    /// When.
+    pub created_at: Option<DateTime<Utc>>,
+    /// How much.
+    pub amount: Money,
+    /// Line ids with units refunded.
+    pub lines: Vec<(String, u32)>,
+    /// Why, as noted.
+    pub note: Option<String>,
+}
+
+/// An order with its lines, money and state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
-    /// Order id with its leading '#', e.g. "#W0000000".
-    pub order_id: String,
-    /// The customer's user id.
-    pub user_id: String,
-    /// Shipping address.
-    pub address: Address,
-    /// Order lines.
-    pub items: Vec<OrderItem>,
-    /// Current status.
-    pub status: OrderStatus,
-    /// Shipments.
-    pub fulfillments: Vec<Fulfillment>,
-    /// Payments and refunds, in order.
-    pub payment_history: Vec<Payment>,
-    /// Why it was cancelled, once cancelled.
-    #[serde(default)]
+    /// The platform's id.
+    pub id: String,
+    /// The number people use, e.g. "#1001".
+    pub number: String,
+    /// The customer, if the order has one.
+    pub customer_id: Option<String>,
+    /// The email on the order.
+    pub email: Option<String>,
+    /// When it was placed.
+    pub created_at: Option<DateTime<Utc>>,
+    /// When it last changed.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Open, cancelled or closed.
+    pub state: OrderState,
+    /// When it was cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why it was cancelled.
     pub cancel_reason: Option<CancelReason>,
-    /// Items to exchange, sorted, once requested.
-    #[serde(default)]
-    pub exchange_items: Option<Vec<String>>,
-    /// Replacement items, sorted, once requested.
-    #[serde(default)]
-    pub exchange_new_items: Option<Vec<String>>,
-    /// Payment method settling the exchange's price difference.
-    #[serde(default)]
-    pub exchange_payment_method_id: Option<String>,
-    /// Price difference of the exchange (new minus old).
-    #[serde(default)]
-    pub exchange_price_difference: Option<f64>,
-    /// Items to return, sorted, once requested.
-    #[serde(default)]
-    pub return_items: Option<Vec<String>>,
-    /// Payment method receiving the return's refund.
-    #[serde(default)]
-    pub return_payment_method_id: Option<String>,
+    /// Where the money stands.
+    pub financial_status: FinancialStatus,
+    /// Where the shipping stands.
+    pub fulfillment_status: FulfillmentStatus,
+    /// Where returns stand.
+    pub return_status: ReturnStatus,
+    /// The order's currency.
+    pub currency: Currency,
+    /// What was ordered.
+    pub lines: Vec<OrderLine>,
+    /// Lines before shipping, tax and discounts.
+    pub subtotal: Money,
+    /// Shipping charged.
+    pub shipping: Money,
+    /// Tax charged.
+    pub tax: Money,
+    /// Discounts given.
+    pub discounts: Money,
+    /// What the customer was charged.
+    pub total: Money,
+    /// Refunded so far.
+    pub refunded: Money,
+    /// Where it ships.
+    pub shipping_address: Option<Address>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Shipments.
+    pub shipments: Vec<Shipment>,
+    /// Refunds.
+    pub refunds: Vec<Refund>,
 }
 
 impl Order {
-    /// Sum of the lines' prices.
-    pub fn total(&self) -> f64 {
-        self.items.iter().map(|i| i.price).sum()
+    /// What could still be refunded: the total less what was refunded.
+    pub fn refundable(&self) -> Money {
+        self.total
+            .checked_sub(&self.refunded)
+            .unwrap_or_else(|_| Money::zero(self.currency.clone()))
     }
+
+    /// Units ordered over all lines.
+    pub fn units(&self) -> u32 {
+        self.lines.iter().map(|l| l.quantity).sum()
+    }
+
+    /// "#1001 (open, paid, unfulfilled; 3 items, $120.00)".
+    pub fn describe(&self) -> String {
+        let state = match self.state {
+            OrderState::Open => "open",
+            OrderState::Cancelled => "cancelled",
+            OrderState::Closed => "closed",
+        };
+        let units = self.units();
+        format!(
+            "{} ({state}, {}, {}; {units} item{}, {})",
+            self.number,
+            snake(&self.financial_status),
+            snake(&self.fulfillment_status),
+            if units == 1 { "" } else { "s" },
+            self.total
+        )
+    }
+}
+
+/// A serde enum's snake_case name, with spaces for people ("partially_refunded" -> "partially refunded").
+pub fn snake<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}
+
+/// Whether a product shows in the storefront.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum ProductStatus {
+    Active,
+    Draft,
+    Archived,
+}
+
+/// One purchasable variant of a product.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    /// The platform's id.
+    pub id: String,
+    /// Stock keeping unit.
+    pub sku: Option<String>,
+    /// e.g. "blue / M".
+    pub title: String,
+    /// Option values by option name, e.g. {"color": "blue", "size": "M"}.
+    pub options: BTreeMap<String, String>,
+    /// Unit price.
+    pub price: Money,
+    /// Units available to sell, when stock is tracked.
+    pub inventory_quantity: Option<i64>,
+    /// Whether it can be bought now.
+    pub available: bool,
+}
+
+/// A product with its variants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    /// The platform's id.
+    pub id: String,
+    /// URL handle, e.g. "classic-t-shirt".
+    pub handle: String,
+    /// Title.
+    pub title: String,
+    /// Active, draft or archived.
+    pub status: ProductStatus,
+    /// Brand or maker.
+    pub vendor: String,
+    /// The shop's own product type.
+    pub product_type: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Description as HTML.
+    pub description_html: String,
+    /// Title for search engines.
+    pub seo_title: String,
+    /// Meta description for search engines.
+    pub seo_description: String,
+    /// Taxonomy category id, if set.
+    pub category: Option<String>,
+    /// Variants.
+    pub variants: Vec<Variant>,
+    /// When it last changed.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl Product {
+    /// The variant with this SKU.
+    pub fn variant_by_sku(&self, sku: &str) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.sku.as_deref() == Some(sku))
+    }
+}
+
+/// A place stock is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// The platform's id.
+    pub id: String,
+    /// Its name, e.g. "Main warehouse".
+    pub name: String,
+}
+
+/// Stock of one variant at one location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryLevel {
+    /// The variant's SKU.
+    pub sku: String,
+    /// The variant.
+    pub variant_id: String,
+    /// Where.
+    pub location: Location,
+    /// Units available to sell.
+    pub available: i64,
+}
+
+/// One line of a checkout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutLine {
+    /// Product title.
+    pub title: String,
+    /// The variant, if known.
+    pub variant_id: Option<String>,
+    /// Stock keeping unit.
+    pub sku: Option<String>,
+    /// Units.
+    pub quantity: u32,
+    /// Price of one unit.
+    pub unit_price: Money,
+}
+
+/// A checkout: a cart on its way to becoming an order (or being abandoned).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checkout {
+    /// The platform's id.
+    pub id: String,
+    /// The buyer's email, once given.
+    pub email: Option<String>,
+    /// The buyer's phone, once given.
+    pub phone: Option<String>,
+    /// The customer, when the buyer has an account.
+    pub customer_id: Option<String>,
+    /// What is in it.
+    pub lines: Vec<CheckoutLine>,
+    /// Lines before shipping and tax.
+    pub subtotal: Money,
+    /// What it would cost.
+    pub total: Money,
+    /// Where the buyer can pick it up again.
+    pub recovery_url: Option<String>,
+    /// When it was started.
+    pub created_at: Option<DateTime<Utc>>,
+    /// When it last changed.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// When it became an order, if it did.
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// How a discount code takes money off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DiscountValue {
+    /// A share of the order, e.g. 10 for 10%.
+    Percentage {
+        /// Percent off, 0 to 100.
+        percent: rust_decimal::Decimal,
+    },
+    /// A fixed amount off the order.
+    FixedAmount {
+        /// The amount off.
+        amount: Money,
+    },
+}
+
+/// A discount code customers enter at checkout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiscountCode {
+    /// The platform's id of the discount.
+    pub id: String,
+    /// The code, e.g. "WELCOME10".
+    pub code: String,
+    /// What it gives.
+    pub value: DiscountValue,
+    /// From when it applies.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Until when it applies.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// How many uses in all, if limited.
+    pub usage_limit: Option<u32>,
+    /// Whether each customer may use it once only.
+    pub once_per_customer: bool,
 }

@@ -3,12 +3,13 @@
 use super::{
     Draft, Helpdesk, Note, Sender, Ticket, TicketFilter, TicketMessage, TicketStatus, now,
 };
-use crate::commerce::money::format_usd;
-use crate::commerce::{Commerce, CommerceError};
+use crate::commerce::CommerceError;
 use crate::effect::Effect;
 use crate::error::ToolError;
 use crate::registry::Registry;
-use crate::tool::{Reconciliation, Tool};
+use crate::retail::RetailStore;
+use crate::retail::money::format_usd;
+use crate::tool::{CallContext, Reconciliation, Tool};
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -19,14 +20,14 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Desk {
     helpdesk: Arc<dyn Helpdesk>,
-    store: Arc<dyn Commerce>,
+    store: Arc<dyn RetailStore>,
 }
 
 /// Registers the support tools.
 pub fn register(
     registry: &mut Registry,
     helpdesk: Arc<dyn Helpdesk>,
-    store: Arc<dyn Commerce>,
+    store: Arc<dyn RetailStore>,
 ) -> Result<(), ToolError> {
     let d = || Desk {
         helpdesk: helpdesk.clone(),
@@ -40,6 +41,19 @@ pub fn register(
     registry.register(AssignTicket(d()))?;
     registry.register(TagTicket(d()))?;
     registry.register(EscalateTicket(d()))?;
+    Ok(())
+}
+
+/// Lists the helpdesk tools as not offered, for a shop with no helpdesk connected.
+pub fn register_not_offered(registry: &mut Registry, reason: &str) -> Result<(), ToolError> {
+    registry.register_not_offered::<ListTickets>(reason)?;
+    registry.register_not_offered::<GetTicket>(reason)?;
+    registry.register_not_offered::<SaveTicketDraft>(reason)?;
+    registry.register_not_offered::<SendTicketReply>(reason)?;
+    registry.register_not_offered::<SetTicketStatus>(reason)?;
+    registry.register_not_offered::<AssignTicket>(reason)?;
+    registry.register_not_offered::<TagTicket>(reason)?;
+    registry.register_not_offered::<EscalateTicket>(reason)?;
     Ok(())
 }
 
@@ -117,7 +131,7 @@ impl Tool for ListTickets {
         "what tickets are assigned to ana",
     ];
 
-    async fn call(&self, filter: TicketFilter) -> Result<Value, ToolError> {
+    async fn call(&self, filter: TicketFilter, _ctx: &CallContext) -> Result<Value, ToolError> {
         let tickets = self.0.helpdesk.list_tickets(&filter).await?;
         Ok(Value::Array(tickets.iter().map(summary).collect()))
     }
@@ -144,7 +158,7 @@ impl Tool for GetTicket {
         "read me T1020",
     ];
 
-    async fn call(&self, a: TicketArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: TicketArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let ticket = self.0.helpdesk.ticket(&a.ticket_id).await?;
         let mut customer = Value::Null;
         let mut orders = Vec::new();
@@ -188,7 +202,7 @@ impl Tool for SaveTicketDraft {
         "draft an answer for ticket T1007",
     ];
 
-    async fn call(&self, a: TicketTextArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: TicketTextArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let body = a.body.clone();
         let t = self
             .0
@@ -227,7 +241,7 @@ impl Tool for SendTicketReply {
         "reply to T1003 that the refund is processed",
     ];
 
-    async fn call(&self, a: TicketTextArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: TicketTextArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let body = a.body.clone();
         let t = self
             .0
@@ -262,7 +276,7 @@ impl Tool for SendTicketReply {
         format!("Send this reply to {to} on ticket {ticket}:\n{}", a.body)
     }
 
-    async fn reconcile(&self, a: &TicketTextArgs) -> Reconciliation {
+    async fn reconcile(&self, a: &TicketTextArgs, _ctx: &CallContext) -> Reconciliation {
         reconcile(&self.0, &a.ticket_id, |t| {
             t.messages
                 .iter()
@@ -299,7 +313,7 @@ impl Tool for SetTicketStatus {
         "reopen ticket T1002",
     ];
 
-    async fn call(&self, a: StatusArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: StatusArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let status = a.status;
         let t = self.0.helpdesk.update_ticket(
             &a.ticket_id,
@@ -317,7 +331,7 @@ impl Tool for SetTicketStatus {
         format!("Set ticket {ticket}{from} to {}", a.status.as_str())
     }
 
-    async fn reconcile(&self, a: &StatusArgs) -> Reconciliation {
+    async fn reconcile(&self, a: &StatusArgs, _ctx: &CallContext) -> Reconciliation {
         reconcile(&self.0, &a.ticket_id, |t| t.status == a.status).await
     }
 }
@@ -348,7 +362,7 @@ impl Tool for AssignTicket {
         "assign T1011 to me",
     ];
 
-    async fn call(&self, a: AssignArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: AssignArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let who = a.assignee.clone();
         let t = self.0.helpdesk.update_ticket(
             &a.ticket_id,
@@ -368,7 +382,7 @@ impl Tool for AssignTicket {
         format!("Assign ticket {ticket}{now} to {}", a.assignee)
     }
 
-    async fn reconcile(&self, a: &AssignArgs) -> Reconciliation {
+    async fn reconcile(&self, a: &AssignArgs, _ctx: &CallContext) -> Reconciliation {
         reconcile(&self.0, &a.ticket_id, |t| {
             t.assignee.as_deref() == Some(a.assignee.as_str())
         })
@@ -406,7 +420,7 @@ impl Tool for TagTicket {
         "remove the tag urgent from T1009",
     ];
 
-    async fn call(&self, a: TagArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: TagArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let (add, remove) = (a.add.clone(), a.remove.clone());
         let t = self.0.helpdesk.update_ticket(
             &a.ticket_id,
@@ -432,7 +446,7 @@ impl Tool for TagTicket {
         )
     }
 
-    async fn reconcile(&self, a: &TagArgs) -> Reconciliation {
+    async fn reconcile(&self, a: &TagArgs, _ctx: &CallContext) -> Reconciliation {
         reconcile(&self.0, &a.ticket_id, |t| {
             a.add.iter().all(|x| t.tags.contains(x)) && !a.remove.iter().any(|x| t.tags.contains(x))
         })
@@ -465,7 +479,7 @@ impl Tool for EscalateTicket {
         "flag T1013 for a supervisor, the customer is angry",
     ];
 
-    async fn call(&self, a: EscalateArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: EscalateArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let text = a.summary.clone();
         let t = self.0.helpdesk.update_ticket(
             &a.ticket_id,

@@ -2,6 +2,7 @@
 //! store, customer profiles that join a person's records across connectors, and
 //! notes it was asked to remember.
 
+pub mod apply;
 pub mod documents;
 pub mod lexical;
 pub mod sync;

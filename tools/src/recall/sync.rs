@@ -1,12 +1,15 @@
-//! `shopkeeper sync`: embeds the store's products and customers into the vector
-//! store, only what changed since the last sync (by content hash), removes what is
-//! gone, and links every customer to a profile.
+//! `shopkeeper sync`: embeds the store's products and customers into the vector store,
+//! page by page (only what changed since the last sync, by content hash), removes what is
+//! gone, and links every customer to a profile. Memory stays bounded by the store's ids,
+//! never by its records: pages are embedded and let go as they arrive.
 
 use super::Recall;
-use super::documents::{self, Document};
+use super::documents::{self, Document, History};
 use crate::commerce::Commerce;
-use crate::commerce::model::{Order, User};
+use crate::commerce::model::Customer;
+use crate::commerce::query::{OrderQuery, PageQuery};
 use crate::error::ToolError;
+use futures::StreamExt;
 use shopkeeper_memory::profiles::{Identity, Link};
 use shopkeeper_memory::vector::{CONTENT_HASH, Kind, Point};
 use std::collections::{HashMap, HashSet};
@@ -17,6 +20,8 @@ pub const LOCAL_CONNECTOR: &str = "local";
 /// Texts embedded per call to the model.
 const BATCH: usize = 32;
 
+/// Records read per page from the store.
+const PAGE: u32 = 250;
 /// What a sync did to one kind of record.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct KindReport {
@@ -48,14 +53,14 @@ pub struct SyncReport {
 /// Progress of a sync, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncProgress {
-    /// Starting to embed `total` records of `kind`.
+    /// Starting on `kind`: `total` records, when the store says how many.
     Start {
-        /// What is embedded.
-        kind: Kind,
-        /// How many records need embedding.
-        total: u64,
+        /// What is read: products, orders or customers.
+        kind: &'static str,
+        /// How many records there are, if known.
+        total: Option<u64>,
     },
-    /// `done` more records embedded.
+    /// `done` more records read (and embedded where they changed).
     Advance {
         /// How many.
         done: u64,
@@ -64,58 +69,98 @@ pub enum SyncProgress {
     Finish,
 }
 
-fn identities(u: &User) -> Vec<Identity> {
-    Identity::email(&u.email).into_iter().collect()
+fn identities(c: &Customer) -> Vec<Identity> {
+    let mut out: Vec<Identity> = c
+        .email
+        .as_deref()
+        .and_then(Identity::email)
+        .into_iter()
+        .collect();
+    out.extend(c.phone.as_deref().and_then(Identity::phone));
+    out
 }
 
-/// Embeds what changed in `documents`, deletes what disappeared, and reports.
-async fn sync_kind(
-    recall: &Recall,
+/// One kind's sync in progress: what memory holds, what the store has shown so far, and
+/// the changed documents waiting to be embedded.
+struct KindSync<'r> {
+    recall: &'r Recall,
     kind: Kind,
-    docs: Vec<Document>,
-    progress: &mut (dyn FnMut(SyncProgress) + Send),
-) -> Result<(KindReport, HashSet<String>), ToolError> {
-    let backends = recall.backends().await?;
-    let model = backends.embedder.model().to_string();
-    let memory_err = |e: shopkeeper_memory::vector::VectorError| ToolError::Memory(e.to_string());
-    let stored = backends
-        .vectors
-        .content_hashes(recall.shop(), kind)
-        .await
-        .map_err(memory_err)?;
-    let mut report = KindReport {
-        total: docs.len(),
-        ..KindReport::default()
-    };
-    let present: HashSet<&str> = docs.iter().map(|d| d.source_id.as_str()).collect();
-    let gone: Vec<String> = stored
-        .keys()
-        .filter(|id| !present.contains(id.as_str()))
-        .cloned()
-        .collect();
-    let mut changed_ids = HashSet::new();
-    let mut todo: Vec<(Document, String)> = Vec::new();
-    for doc in docs {
-        let hash = doc.content_hash(&model);
-        match stored.get(&doc.source_id) {
-            Some(h) if *h == hash => report.unchanged += 1,
-            Some(_) => {
-                report.updated += 1;
-                changed_ids.insert(doc.source_id.clone());
-                todo.push((doc, hash));
-            }
-            None => {
-                report.added += 1;
-                changed_ids.insert(doc.source_id.clone());
-                todo.push((doc, hash));
-            }
-        }
+    model: String,
+    stored: HashMap<String, String>,
+    seen: HashSet<String>,
+    changed: HashSet<String>,
+    todo: Vec<(Document, String)>,
+    report: KindReport,
+}
+
+fn memory_err(e: shopkeeper_memory::vector::VectorError) -> ToolError {
+    ToolError::Memory(e.to_string())
+}
+
+impl<'r> KindSync<'r> {
+    async fn start(recall: &'r Recall, kind: Kind) -> Result<Self, ToolError> {
+        let backends = recall.backends().await?;
+        let stored = backends
+            .vectors
+            .content_hashes(recall.shop(), kind)
+            .await
+            .map_err(memory_err)?;
+        Self::with(recall, kind, stored).await
     }
-    progress(SyncProgress::Start {
-        kind,
-        total: todo.len() as u64,
-    });
-    for batch in todo.chunks(BATCH) {
+
+    /// For one record an event says changed: it is embedded whatever memory holds.
+    async fn one(recall: &'r Recall, kind: Kind) -> Result<Self, ToolError> {
+        Self::with(recall, kind, HashMap::new()).await
+    }
+
+    async fn with(
+        recall: &'r Recall,
+        kind: Kind,
+        stored: HashMap<String, String>,
+    ) -> Result<Self, ToolError> {
+        let backends = recall.backends().await?;
+        Ok(Self {
+            recall,
+            kind,
+            model: backends.embedder.model().to_string(),
+            stored,
+            seen: HashSet::new(),
+            changed: HashSet::new(),
+            todo: Vec::new(),
+            report: KindReport::default(),
+        })
+    }
+
+    /// Takes one record: unchanged ones are counted, changed ones embedded in batches.
+    async fn add(&mut self, doc: Document) -> Result<(), ToolError> {
+        self.report.total += 1;
+        if !self.seen.insert(doc.source_id.clone()) {
+            return Ok(()); // a record seen twice (pages shifted under us) counts once
+        }
+        let hash = doc.content_hash(&self.model);
+        match self.stored.get(&doc.source_id) {
+            Some(h) if *h == hash => self.report.unchanged += 1,
+            Some(_) => self.report.updated += 1,
+            None => self.report.added += 1,
+        }
+        if self.stored.get(&doc.source_id) != Some(&hash) {
+            self.changed.insert(doc.source_id.clone());
+            self.todo.push((doc, hash));
+        }
+        if self.todo.len() >= BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Embeds and upserts what is waiting: an interrupted sync keeps its work, and the
+    /// next one resumes where it stopped (the hashes say what is done).
+    async fn flush(&mut self) -> Result<(), ToolError> {
+        if self.todo.is_empty() {
+            return Ok(());
+        }
+        let backends = self.recall.backends().await?;
+        let batch = std::mem::take(&mut self.todo);
         let texts: Vec<String> = batch.iter().map(|(d, _)| d.text.clone()).collect();
         let vectors = backends
             .embedder
@@ -123,101 +168,184 @@ async fn sync_kind(
             .await
             .map_err(|e| ToolError::Memory(e.to_string()))?;
         let points = batch
-            .iter()
+            .into_iter()
             .zip(vectors)
             .map(|((doc, hash), vector)| {
-                let mut extra = doc.extra.clone();
-                extra.insert(CONTENT_HASH.into(), hash.clone().into());
-                extra.insert("text".into(), doc.text.clone().into());
+                let mut extra = doc.extra;
+                extra.insert(CONTENT_HASH.into(), hash.into());
+                extra.insert("text".into(), doc.text.into());
                 Point {
-                    shop: recall.shop().to_string(),
-                    kind,
-                    source_id: doc.source_id.clone(),
+                    shop: self.recall.shop().to_string(),
+                    kind: self.kind,
+                    source_id: doc.source_id,
                     vector,
                     extra,
                 }
             })
             .collect();
-        // Each batch is upserted as it is embedded: an interrupted sync keeps its work,
-        // and the next one resumes where it stopped (the hashes say what is done).
-        backends.vectors.upsert(points).await.map_err(memory_err)?;
-        progress(SyncProgress::Advance {
-            done: batch.len() as u64,
-        });
+        backends.vectors.upsert(points).await.map_err(memory_err)
     }
-    if !gone.is_empty() {
-        backends
-            .vectors
-            .delete(recall.shop(), kind, &gone)
-            .await
-            .map_err(memory_err)?;
-        report.removed = gone.len();
+
+    /// Embeds the rest and, after a full read, removes what the store no longer has.
+    async fn finish(mut self) -> Result<(KindReport, HashSet<String>), ToolError> {
+        self.flush().await?;
+        let gone: Vec<String> = self
+            .stored
+            .keys()
+            .filter(|id| !self.seen.contains(*id))
+            .cloned()
+            .collect();
+        if !gone.is_empty() {
+            self.recall
+                .backends()
+                .await?
+                .vectors
+                .delete(self.recall.shop(), self.kind, &gone)
+                .await
+                .map_err(memory_err)?;
+            self.report.removed = gone.len();
+        }
+        Ok((self.report, self.changed))
     }
-    progress(SyncProgress::Finish);
-    Ok((report, changed_ids))
 }
 
-/// Brings memory up to date with `store`: products, customers and profiles.
+/// Brings memory up to date with `store`: products, then customers with what their orders
+/// say about them, then profiles.
 pub async fn sync(
     store: &dyn Commerce,
     recall: &Recall,
     progress: &mut (dyn FnMut(SyncProgress) + Send),
 ) -> Result<SyncReport, ToolError> {
-    let products = store.products().await?;
-    let users = store.users().await?;
-    let orders = store.orders().await?;
-    let mut by_user: HashMap<&str, Vec<&Order>> = HashMap::new();
-    for o in &orders {
-        by_user.entry(o.user_id.as_str()).or_default().push(o);
-    }
-    let product_docs = products.iter().map(documents::product).collect();
-    let (products_report, _) = sync_kind(recall, Kind::Product, product_docs, progress).await?;
-    let customer_docs = users
-        .iter()
-        .map(|u| documents::customer(u, by_user.get(u.user_id.as_str()).map_or(&[], |v| v)))
-        .collect();
-    let (customers_report, changed) =
-        sync_kind(recall, Kind::Customer, customer_docs, progress).await?;
+    let counts = store.counts().await.ok();
 
-    // Profiles: link customers that are new, changed, or not linked yet.
+    progress(SyncProgress::Start {
+        kind: "products",
+        total: counts.map(|c| c.products),
+    });
+    let mut products = KindSync::start(recall, Kind::Product).await?;
+    let mut all = store.all_products();
+    while let Some(p) = all.next().await {
+        products.add(documents::product(&p?)).await?;
+        progress(SyncProgress::Advance { done: 1 });
+    }
+    drop(all);
+    let (products_report, _) = products.finish().await?;
+    progress(SyncProgress::Finish);
+
+    // What each customer bought and how their orders stand, from one pass over orders.
+    progress(SyncProgress::Start {
+        kind: "orders",
+        total: counts.map(|c| c.orders),
+    });
+    let mut histories: HashMap<String, History> = HashMap::new();
+    let mut all = store.all_orders();
+    while let Some(o) = all.next().await {
+        let o = o?;
+        if let Some(c) = &o.customer_id {
+            histories.entry(c.clone()).or_default().add(&o);
+        }
+        progress(SyncProgress::Advance { done: 1 });
+    }
+    drop(all);
+    progress(SyncProgress::Finish);
+
+    progress(SyncProgress::Start {
+        kind: "customers",
+        total: counts.map(|c| c.customers),
+    });
     let linked = recall
         .profiles()
-        .linked_records(recall.shop(), LOCAL_CONNECTOR)
+        .linked_records(recall.shop(), store.shop().connector)
         .await?;
-    let mut report = SyncReport {
+    let mut customers = KindSync::start(recall, Kind::Customer).await?;
+    let (mut created, mut merged) = (0, 0);
+    let empty = History::default();
+    let mut all = store.all_customers();
+    while let Some(c) = all.next().await {
+        let c = c?;
+        let history = histories.get(&c.id).unwrap_or(&empty);
+        customers.add(documents::customer(&c, history)).await?;
+        if !linked.contains_key(&c.id) || customers.changed.contains(&c.id) {
+            let done = link_customer(recall, store.shop().connector, &c).await?;
+            created += usize::from(done.created);
+            merged += done.merged.len();
+        }
+        progress(SyncProgress::Advance { done: 1 });
+    }
+    drop(all);
+    let (customers_report, _) = customers.finish().await?;
+    progress(SyncProgress::Finish);
+
+    Ok(SyncReport {
         products: products_report,
         customers: customers_report,
-        ..SyncReport::default()
-    };
-    for u in &users {
-        if linked.contains_key(&u.user_id) && !changed.contains(&u.user_id) {
-            continue;
-        }
-        let link = Link {
-            connector: LOCAL_CONNECTOR.into(),
-            record_id: u.user_id.clone(),
-        };
-        let name = format!("{} {}", u.name.first_name, u.name.last_name);
-        let done = recall
-            .profiles()
-            .link(recall.shop(), &link, &name, &identities(u))
-            .await?;
-        report.profiles_created += usize::from(done.created);
-        report.profiles_merged += done.merged.len();
-    }
-    Ok(report)
+        profiles_created: created,
+        profiles_merged: merged,
+    })
 }
 
-/// Links one customer of the built-in store to its profile (e.g. before a sync ran).
-pub async fn link_user(recall: &Recall, user: &User) -> Result<String, ToolError> {
+/// Links one customer of `connector` to its profile; returns what linking did.
+pub async fn link_customer(
+    recall: &Recall,
+    connector: &str,
+    c: &Customer,
+) -> Result<shopkeeper_memory::profiles::Linked, ToolError> {
     let link = Link {
-        connector: LOCAL_CONNECTOR.into(),
-        record_id: user.user_id.clone(),
+        connector: connector.into(),
+        record_id: c.id.clone(),
     };
-    let name = format!("{} {}", user.name.first_name, user.name.last_name);
     Ok(recall
         .profiles()
-        .link(recall.shop(), &link, &name, &identities(user))
+        .link(recall.shop(), &link, &c.name(), &identities(c))
+        .await?)
+}
+
+/// Re-embeds one product, after an event said it changed.
+pub async fn refresh_product(
+    recall: &Recall,
+    product: &crate::commerce::model::Product,
+) -> Result<(), ToolError> {
+    let mut one = KindSync::one(recall, Kind::Product).await?;
+    one.add(documents::product(product)).await?;
+    one.flush().await
+}
+
+/// Re-embeds one customer with their history, and links them to a profile.
+pub async fn refresh_customer(
+    store: &dyn Commerce,
+    recall: &Recall,
+    customer: &Customer,
+) -> Result<(), ToolError> {
+    let mut history = History::default();
+    let mut query = OrderQuery {
+        page: PageQuery::first(PAGE),
+        customer_id: Some(customer.id.clone()),
+        ..OrderQuery::default()
+    };
+    loop {
+        let page = store.orders(&query).await?;
+        for o in &page.items {
+            history.add(o);
+        }
+        match page.next {
+            Some(next) => query.page.cursor = Some(next),
+            None => break,
+        }
+    }
+    let mut one = KindSync::one(recall, Kind::Customer).await?;
+    one.add(documents::customer(customer, &history)).await?;
+    one.flush().await?;
+    link_customer(recall, store.shop().connector, customer).await?;
+    Ok(())
+}
+
+/// Removes one product from memory, after an event said it was deleted.
+pub async fn forget_product(recall: &Recall, product_id: &str) -> Result<(), ToolError> {
+    recall
+        .backends()
         .await?
-        .profile_id)
+        .vectors
+        .delete(recall.shop(), Kind::Product, &[product_id.to_string()])
+        .await
+        .map_err(memory_err)
 }

@@ -3,8 +3,9 @@
 
 use super::Recall;
 use crate::commerce::Commerce;
-use crate::commerce::model::{Order, TransactionType};
-use crate::commerce::money::round2;
+use crate::commerce::model::{Order, OrderState, snake};
+use crate::commerce::money::Money;
+use crate::commerce::query::{MAX_PAGE, OrderQuery, PageQuery};
 use crate::error::ToolError;
 use crate::helpdesk::{Helpdesk, TicketFilter};
 use serde::Serialize;
@@ -40,39 +41,34 @@ pub struct ProfileView {
     pub records: Vec<String>,
     /// Orders across records.
     pub orders: usize,
-    /// Paid minus refunded, in dollars.
-    pub net_spent: f64,
+    /// Paid minus refunded.
+    pub net_spent: Money,
     /// Newest first; undated entries (orders of the built-in store) after the dated ones.
     pub timeline: Vec<TimelineEntry>,
 }
 
 fn order_entry(source: &str, o: &Order) -> TimelineEntry {
-    let total: f64 = o.items.iter().map(|i| i.price).sum();
-    let names: Vec<&str> = o.items.iter().map(|i| i.name.as_str()).collect();
+    let names: Vec<&str> = o.lines.iter().map(|l| l.title.as_str()).collect();
+    let units = o.units();
+    let state = if o.state == OrderState::Cancelled {
+        "cancelled".to_string()
+    } else {
+        snake(&o.fulfillment_status)
+    };
     TimelineEntry {
-        at: None,
+        at: o
+            .created_at
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         source: source.into(),
         kind: "order".into(),
-        id: o.order_id.clone(),
+        id: o.number.clone(),
         summary: format!(
-            "{} order of {} item{} ({}), ${:.2}",
-            o.status.as_str(),
-            o.items.len(),
-            if o.items.len() == 1 { "" } else { "s" },
+            "{state} order of {units} item{} ({}), {}",
+            if units == 1 { "" } else { "s" },
             names.join(", "),
-            round2(total)
+            o.total
         ),
     }
-}
-
-fn net_paid(o: &Order) -> f64 {
-    o.payment_history
-        .iter()
-        .map(|p| match p.transaction_type {
-            TransactionType::Payment => p.amount,
-            TransactionType::Refund => -p.amount,
-        })
-        .sum()
 }
 
 fn millis_to_rfc3339(ms: i64) -> Option<String> {
@@ -84,28 +80,48 @@ fn millis_to_rfc3339(ms: i64) -> Option<String> {
 pub async fn view(
     recall: &Recall,
     store: &dyn Commerce,
-    helpdesk: &dyn Helpdesk,
+    helpdesk: Option<&dyn Helpdesk>,
     profile: Profile,
 ) -> Result<ProfileView, ToolError> {
     let mut dated = Vec::new();
     let mut undated = Vec::new();
     let mut orders = 0;
-    let mut net_spent = 0.0;
+    let mut net_spent = Money::zero(store.shop().currency.clone());
     for link in &profile.links {
-        // Only the built-in store today; other connectors add their records here.
-        if link.connector != super::sync::LOCAL_CONNECTOR {
+        // The active store's records; other connectors add theirs here as they come.
+        if link.connector != store.shop().connector {
             continue;
         }
-        let user = store.user(&link.record_id).await?;
-        for order_id in &user.orders {
-            let order = store.order(order_id).await?;
-            orders += 1;
-            net_spent += net_paid(&order);
-            undated.push(order_entry(&link.connector, &order));
+        let mut query = OrderQuery {
+            page: PageQuery::first(MAX_PAGE),
+            customer_id: Some(link.record_id.clone()),
+            ..OrderQuery::default()
+        };
+        loop {
+            let page = store.orders(&query).await?;
+            for order in &page.items {
+                orders += 1;
+                if let Ok(sum) = net_spent.checked_add(&order.refundable()) {
+                    net_spent = sum;
+                }
+                let entry = order_entry(&link.connector, order);
+                if entry.at.is_some() {
+                    dated.push(entry);
+                } else {
+                    undated.push(entry);
+                }
+            }
+            match page.next {
+                Some(next) => query.page.cursor = Some(next),
+                None => break,
+            }
         }
+        let Some(helpdesk) = helpdesk else {
+            continue;
+        };
         let tickets = helpdesk
             .list_tickets(&TicketFilter {
-                user_id: Some(user.user_id.clone()),
+                user_id: Some(link.record_id.clone()),
                 limit: Some(100),
                 ..TicketFilter::default()
             })
@@ -159,7 +175,7 @@ pub async fn view(
             .map(|l| format!("{}:{}", l.connector, l.record_id))
             .collect(),
         orders,
-        net_spent: round2(net_spent),
+        net_spent,
         timeline: dated,
     })
 }

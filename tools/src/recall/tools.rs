@@ -1,14 +1,15 @@
 //! Memory tools: find products and customers by meaning, read a customer's whole
 //! profile, and remember a note about a customer or a product.
 
-use super::sync::link_user;
+use super::sync::link_customer;
 use super::{Recall, lexical, timeline};
+use crate::commerce::query::ProductRef;
 use crate::commerce::{Commerce, CommerceError};
 use crate::effect::Effect;
 use crate::error::ToolError;
 use crate::helpdesk::Helpdesk;
 use crate::registry::Registry;
-use crate::tool::Tool;
+use crate::tool::{CallContext, Tool};
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -24,15 +25,16 @@ use std::sync::Arc;
 pub struct Mind {
     recall: Recall,
     store: Arc<dyn Commerce>,
-    helpdesk: Arc<dyn Helpdesk>,
+    helpdesk: Option<Arc<dyn Helpdesk>>,
 }
 
-/// Registers `search_products`, `search_customers`, `customer_profile` and `remember`.
+/// Registers `search_products`, `search_customers`, `customer_profile` and `remember`;
+/// `helpdesk` adds the customer's tickets to their profile.
 pub fn register(
     registry: &mut Registry,
     recall: Recall,
     store: Arc<dyn Commerce>,
-    helpdesk: Arc<dyn Helpdesk>,
+    helpdesk: Option<Arc<dyn Helpdesk>>,
 ) -> Result<(), ToolError> {
     let m = Mind {
         recall,
@@ -200,7 +202,7 @@ impl Tool for SearchProducts {
         "have you got any sunglasses",
     ];
 
-    async fn call(&self, a: SearchProductsArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: SearchProductsArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let mut conditions = Vec::new();
         // A product matches a price bound when some variant does: its range overlaps.
         if let Some(min) = a.filters.min_price {
@@ -285,7 +287,7 @@ impl Tool for SearchCustomers {
         "find customers who bought a skateboard",
     ];
 
-    async fn call(&self, a: SearchCustomersArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: SearchCustomersArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let limit = a.limit.unwrap_or(5).clamp(1, 20) as usize;
         let hits = nearest(
             &self.0,
@@ -333,16 +335,16 @@ pub struct CustomerRef {
 /// The profile `who` names, linking the store's record first if no sync has yet.
 async fn resolve(m: &Mind, tool: &str, who: &CustomerRef) -> Result<Profile, ToolError> {
     let (shop, profiles) = (m.recall.shop(), m.recall.profiles());
-    let user_id = match (&who.user_id, &who.email) {
+    let customer = match (&who.user_id, &who.email) {
         (Some(id), None) => {
             let link = Link {
-                connector: super::sync::LOCAL_CONNECTOR.into(),
+                connector: m.store.shop().connector.into(),
                 record_id: id.clone(),
             };
             if let Some(p) = profiles.find_by_record(shop, &link).await? {
                 return Ok(p);
             }
-            id.clone()
+            m.store.customer(id).await?
         }
         (None, Some(email)) => {
             let identity = Identity::email(email).ok_or_else(|| {
@@ -351,7 +353,12 @@ async fn resolve(m: &Mind, tool: &str, who: &CustomerRef) -> Result<Profile, Too
             if let Some(p) = profiles.find_by_identity(shop, &identity).await? {
                 return Ok(p);
             }
-            m.store.find_user_id_by_email(email).await?
+            m.store
+                .find_customers(email, 1)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| CommerceError::not_found("customer with email", email.clone()))?
         }
         _ => {
             return Err(ToolError::invalid(
@@ -360,8 +367,9 @@ async fn resolve(m: &Mind, tool: &str, who: &CustomerRef) -> Result<Profile, Too
             ));
         }
     };
-    let user = m.store.user(&user_id).await?;
-    let id = link_user(&m.recall, &user).await?;
+    let id = link_customer(&m.recall, m.store.shop().connector, &customer)
+        .await?
+        .profile_id;
     profiles
         .get(&id)
         .await?
@@ -386,12 +394,12 @@ impl Tool for CustomerProfile {
         "full timeline of customer yusuf_rossi_9620",
     ];
 
-    async fn call(&self, who: CustomerRef) -> Result<Value, ToolError> {
+    async fn call(&self, who: CustomerRef, _ctx: &CallContext) -> Result<Value, ToolError> {
         let profile = resolve(&self.0, Self::NAME, &who).await?;
         let view = timeline::view(
             &self.0.recall,
             self.0.store.as_ref(),
-            self.0.helpdesk.as_ref(),
+            self.0.helpdesk.as_deref(),
             profile,
         )
         .await?;
@@ -446,7 +454,7 @@ impl Tool for Remember {
         "remember noah.brown7922@example.com is a VIP",
     ];
 
-    async fn call(&self, a: RememberArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: RememberArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let note = a.note.trim();
         if note.is_empty() {
             return Err(ToolError::invalid(Self::NAME, "/note: empty"));
@@ -468,8 +476,8 @@ impl Tool for Remember {
                 ("customer", p.id, p.display_name)
             }
             Subject::Product => {
-                let p = self.0.store.product(&a.id).await?;
-                ("product", p.product_id, p.name)
+                let p = self.0.store.product(&ProductRef::Id(a.id.clone())).await?;
+                ("product", p.id, p.title)
             }
         };
         let created_at = now_millis();

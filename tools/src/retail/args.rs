@@ -1,6 +1,6 @@
 //! Argument types of the retail tools; their doc comments are the descriptions the model reads.
 
-use crate::commerce::model::{Address, CancelReason};
+use crate::retail::model::{Address, CancelReason};
 use schemars::JsonSchema;
 use serde::Deserialize;
 

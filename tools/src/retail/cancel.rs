@@ -2,10 +2,10 @@
 
 use super::args::CancelArgs;
 use super::{Store, render, to_result};
-use crate::commerce::model::OrderStatus;
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::tool::{Reconciliation, Tool};
+use crate::retail::model::OrderStatus;
+use crate::tool::{CallContext, Reconciliation, Tool};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ impl Tool for CancelPendingOrderTool {
         "cancel #W6619432 no longer needed",
     ];
 
-    async fn call(&self, args: CancelArgs) -> Result<Value, ToolError> {
+    async fn call(&self, args: CancelArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         to_result(
             &self
                 .0
@@ -50,7 +50,7 @@ impl Tool for CancelPendingOrderTool {
             .map(|o| super::net_paid(&o))
     }
 
-    async fn reconcile(&self, args: &CancelArgs) -> Reconciliation {
+    async fn reconcile(&self, args: &CancelArgs, _ctx: &CallContext) -> Reconciliation {
         match self.0.order(&args.order_id).await {
             Ok(o) if o.status == OrderStatus::Cancelled && o.cancel_reason == Some(args.reason) => {
                 super::applied(&o)

@@ -2,11 +2,11 @@
 
 use super::args::ExchangeArgs;
 use super::{Store, render, to_result};
-use crate::commerce::ItemSwap;
-use crate::commerce::model::OrderStatus;
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::tool::{Reconciliation, Tool};
+use crate::retail::ItemSwap;
+use crate::retail::model::OrderStatus;
+use crate::tool::{CallContext, Reconciliation, Tool};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ impl Tool for ExchangeDeliveredOrderItemsTool {
         "I want to exchange an item from my delivered order #W7387996",
     ];
 
-    async fn call(&self, a: ExchangeArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: ExchangeArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let order = self
             .0
             .exchange_delivered_order_items(ItemSwap {
@@ -65,7 +65,7 @@ impl Tool for ExchangeDeliveredOrderItemsTool {
             .map(f64::abs)
     }
 
-    async fn reconcile(&self, a: &ExchangeArgs) -> Reconciliation {
+    async fn reconcile(&self, a: &ExchangeArgs, _ctx: &CallContext) -> Reconciliation {
         let mut wanted = a.new_item_ids.clone();
         wanted.sort();
         match self.0.order(&a.order_id).await {

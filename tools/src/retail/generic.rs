@@ -1,10 +1,10 @@
 //! Tools that touch no store: arithmetic and the handoff to a human.
 
 use super::args::{CalculateArgs, TransferArgs};
-use crate::commerce::money::round2;
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::tool::Tool;
+use crate::retail::money::round2;
+use crate::tool::{CallContext, Tool};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
@@ -24,7 +24,7 @@ impl Tool for CalculateTool {
         "compute (100 - 15) / 2",
     ];
 
-    async fn call(&self, args: CalculateArgs) -> Result<Value, ToolError> {
+    async fn call(&self, args: CalculateArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let value = evaluate(&args.expression).map_err(|e| ToolError::invalid(Self::NAME, e))?;
         Ok(json!(round2(value)))
     }
@@ -51,7 +51,7 @@ impl Tool for TransferToHumanAgentsTool {
         "escalate this to a person",
     ];
 
-    async fn call(&self, args: TransferArgs) -> Result<Value, ToolError> {
+    async fn call(&self, args: TransferArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         tracing::info!(summary = %args.summary, "conversation handed to a human agent");
         Ok(Value::String("Transfer successful".into()))
     }
@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(evaluate("10 / 4").ok(), Some(2.5));
         assert_eq!(
             evaluate("155.33 - 147.05 + 268.77 - 235.13")
-                .map(crate::commerce::money::round2)
+                .map(crate::retail::money::round2)
                 .ok(),
             Some(41.92)
         );

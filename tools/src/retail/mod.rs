@@ -1,4 +1,4 @@
-//! The 16 customer-service tools of the τ²-bench retail domain, over any `Commerce` store.
+//! The 16 customer-service tools of the τ²-bench retail domain, over the built-in store.
 //!
 //! Names, parameters and descriptions are exactly the benchmark's, so an agent
 //! evaluated on it sees the same tools.
@@ -7,10 +7,13 @@ mod args;
 mod cancel;
 mod exchange;
 mod generic;
+pub mod model;
 mod modify;
+pub mod money;
 mod read;
 mod render;
 mod returns;
+pub mod store;
 mod users;
 
 pub use args::*;
@@ -25,9 +28,9 @@ pub use read::{
     GetProductDetailsTool, GetUserDetailsTool, ListAllProductTypesTool,
 };
 pub use returns::ReturnDeliveredOrderItemsTool;
+pub use store::{ItemSwap, RetailStore};
 pub use users::ModifyUserAddressTool;
 
-use crate::commerce::Commerce;
 use crate::error::ToolError;
 use crate::registry::Registry;
 use serde::Serialize;
@@ -35,7 +38,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// Registers all 16 retail tools over `store`.
-pub fn register(registry: &mut Registry, store: Arc<dyn Commerce>) -> Result<(), ToolError> {
+pub fn register(registry: &mut Registry, store: Arc<dyn RetailStore>) -> Result<(), ToolError> {
     let s = || Store(store.clone());
     registry.register(CalculateTool)?;
     registry.register(TransferToHumanAgentsTool)?;
@@ -56,12 +59,33 @@ pub fn register(registry: &mut Registry, store: Arc<dyn Commerce>) -> Result<(),
     Ok(())
 }
 
+/// Lists the 16 retail tools as not offered, for a shop whose store is not the built-in one.
+pub fn register_not_offered(registry: &mut Registry, reason: &str) -> Result<(), ToolError> {
+    registry.register_not_offered::<CalculateTool>(reason)?;
+    registry.register_not_offered::<TransferToHumanAgentsTool>(reason)?;
+    registry.register_not_offered::<FindUserIdByEmailTool>(reason)?;
+    registry.register_not_offered::<FindUserIdByNameZipTool>(reason)?;
+    registry.register_not_offered::<GetItemDetailsTool>(reason)?;
+    registry.register_not_offered::<GetOrderDetailsTool>(reason)?;
+    registry.register_not_offered::<GetProductDetailsTool>(reason)?;
+    registry.register_not_offered::<GetUserDetailsTool>(reason)?;
+    registry.register_not_offered::<ListAllProductTypesTool>(reason)?;
+    registry.register_not_offered::<CancelPendingOrderTool>(reason)?;
+    registry.register_not_offered::<ModifyPendingOrderAddressTool>(reason)?;
+    registry.register_not_offered::<ModifyPendingOrderPaymentTool>(reason)?;
+    registry.register_not_offered::<ModifyPendingOrderItemsTool>(reason)?;
+    registry.register_not_offered::<ExchangeDeliveredOrderItemsTool>(reason)?;
+    registry.register_not_offered::<ReturnDeliveredOrderItemsTool>(reason)?;
+    registry.register_not_offered::<ModifyUserAddressTool>(reason)?;
+    Ok(())
+}
+
 /// The store a retail tool acts on.
 #[derive(Clone)]
-pub struct Store(pub Arc<dyn Commerce>);
+pub struct Store(pub Arc<dyn RetailStore>);
 
 impl std::ops::Deref for Store {
-    type Target = dyn Commerce;
+    type Target = dyn RetailStore;
     fn deref(&self) -> &Self::Target {
         self.0.as_ref()
     }
@@ -76,8 +100,8 @@ fn applied<T: Serialize>(record: &T) -> crate::tool::Reconciliation {
 }
 
 /// Payments minus refunds on an order: what cancelling it gives back.
-fn net_paid(order: &crate::commerce::model::Order) -> f64 {
-    use crate::commerce::model::TransactionType;
+fn net_paid(order: &crate::retail::model::Order) -> f64 {
+    use crate::retail::model::TransactionType;
     order
         .payment_history
         .iter()

@@ -2,12 +2,12 @@
 
 use super::args::{ModifyItemsArgs, OrderAddressArgs, OrderPaymentArgs};
 use super::{Store, render, to_result};
-use crate::commerce::ItemSwap;
-use crate::commerce::model::{OrderStatus, TransactionType};
-use crate::commerce::money::format_usd;
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::tool::{Reconciliation, Tool};
+use crate::retail::ItemSwap;
+use crate::retail::model::{OrderStatus, TransactionType};
+use crate::retail::money::format_usd;
+use crate::tool::{CallContext, Reconciliation, Tool};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -27,7 +27,7 @@ impl Tool for ModifyPendingOrderAddressTool {
         "update the delivery address on my pending order #W7387996",
     ];
 
-    async fn call(&self, args: OrderAddressArgs) -> Result<Value, ToolError> {
+    async fn call(&self, args: OrderAddressArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let order = self
             .0
             .modify_pending_order_address(&args.order_id, args.address())
@@ -39,7 +39,7 @@ impl Tool for ModifyPendingOrderAddressTool {
         let (order, _) = render::order_summary(&*self.0, &args.order_id).await;
         format!("Ship order {order} to {}", address_line(&args.address()))
     }
-    async fn reconcile(&self, args: &OrderAddressArgs) -> Reconciliation {
+    async fn reconcile(&self, args: &OrderAddressArgs, _ctx: &CallContext) -> Reconciliation {
         match self.0.order(&args.order_id).await {
             Ok(o) if o.address == args.address() => super::applied(&o),
             Ok(_) => Reconciliation::NotApplied,
@@ -49,7 +49,7 @@ impl Tool for ModifyPendingOrderAddressTool {
 }
 
 /// "1 Main St, Apt 2, Springfield, IL 62701, USA".
-pub(super) fn address_line(a: &crate::commerce::model::Address) -> String {
+pub(super) fn address_line(a: &crate::retail::model::Address) -> String {
     let mut parts = vec![a.address1.as_str()];
     if !a.address2.is_empty() {
         parts.push(&a.address2);
@@ -80,7 +80,7 @@ impl Tool for ModifyPendingOrderPaymentTool {
         "switch payment for order #W7387996 to gift_card_1234567",
     ];
 
-    async fn call(&self, args: OrderPaymentArgs) -> Result<Value, ToolError> {
+    async fn call(&self, args: OrderPaymentArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let order = self
             .0
             .modify_pending_order_payment(&args.order_id, &args.payment_method_id)
@@ -107,7 +107,7 @@ impl Tool for ModifyPendingOrderPaymentTool {
         order.payment_history.first().map(|p| p.amount)
     }
 
-    async fn reconcile(&self, args: &OrderPaymentArgs) -> Reconciliation {
+    async fn reconcile(&self, args: &OrderPaymentArgs, _ctx: &CallContext) -> Reconciliation {
         match self.0.order(&args.order_id).await {
             Ok(o)
                 if o.payment_history.iter().skip(1).any(|p| {
@@ -139,7 +139,7 @@ impl Tool for ModifyPendingOrderItemsTool {
         "I want a different size for an item in my pending order #W7387996",
     ];
 
-    async fn call(&self, a: ModifyItemsArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: ModifyItemsArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let order = self
             .0
             .modify_pending_order_items(ItemSwap {
@@ -178,7 +178,7 @@ impl Tool for ModifyPendingOrderItemsTool {
             .map(f64::abs)
     }
 
-    async fn reconcile(&self, a: &ModifyItemsArgs) -> Reconciliation {
+    async fn reconcile(&self, a: &ModifyItemsArgs, _ctx: &CallContext) -> Reconciliation {
         match self.0.order(&a.order_id).await {
             Ok(o)
                 if o.status == OrderStatus::PendingItemModified

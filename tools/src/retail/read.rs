@@ -4,7 +4,7 @@ use super::args::{EmailArgs, ItemArgs, NameZipArgs, NoArgs, OrderArgs, ProductAr
 use super::{Store, to_result};
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::tool::Tool;
+use crate::tool::{CallContext, Tool};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -25,7 +25,7 @@ impl Tool for FindUserIdByEmailTool {
         "look up the account for sofia.li9219@example.com",
     ];
 
-    async fn call(&self, args: EmailArgs) -> Result<Value, ToolError> {
+    async fn call(&self, args: EmailArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         Ok(Value::String(
             self.0.find_user_id_by_email(&args.email).await?,
         ))
@@ -53,7 +53,7 @@ impl Tool for FindUserIdByNameZipTool {
         "look up Sofia Li zip 78260",
     ];
 
-    async fn call(&self, a: NameZipArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: NameZipArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let id = self
             .0
             .find_user_id_by_name_zip(&a.first_name, &a.last_name, &a.zip)
@@ -86,7 +86,7 @@ impl Tool for GetItemDetailsTool {
         "price of item 9408160950",
     ];
 
-    async fn call(&self, args: ItemArgs) -> Result<Value, ToolError> {
+    async fn call(&self, args: ItemArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         to_result(&self.0.item(&args.item_id).await?)
     }
 
@@ -114,7 +114,7 @@ impl Tool for GetOrderDetailsTool {
         "details of my order #W9911714 please",
     ];
 
-    async fn call(&self, args: OrderArgs) -> Result<Value, ToolError> {
+    async fn call(&self, args: OrderArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         to_result(&self.0.order(&args.order_id).await?)
     }
 
@@ -142,7 +142,7 @@ impl Tool for GetProductDetailsTool {
         "which options are available for product 4760268021",
     ];
 
-    async fn call(&self, args: ProductArgs) -> Result<Value, ToolError> {
+    async fn call(&self, args: ProductArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         to_result(&self.0.product(&args.product_id).await?)
     }
 
@@ -169,7 +169,7 @@ impl Tool for GetUserDetailsTool {
         "which payment methods does ivan_khan_7475 have",
     ];
 
-    async fn call(&self, args: UserArgs) -> Result<Value, ToolError> {
+    async fn call(&self, args: UserArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         to_result(&self.0.user(&args.user_id).await?)
     }
 
@@ -195,7 +195,7 @@ impl Tool for ListAllProductTypesTool {
         "what kinds of products do you have",
     ];
 
-    async fn call(&self, _: NoArgs) -> Result<Value, ToolError> {
+    async fn call(&self, _: NoArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         to_result(&self.0.product_types().await?)
     }
 

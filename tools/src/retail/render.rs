@@ -1,12 +1,15 @@
 //! Plain, exact descriptions of what a retail call will do, for the approver.
 
-use crate::commerce::Commerce;
-use crate::commerce::model::{Order, OrderItem, Variant};
-use crate::commerce::money::format_usd;
+use super::store::RetailStore;
+use crate::retail::model::{Order, OrderItem, Variant};
+use crate::retail::money::format_usd;
 use std::collections::BTreeMap;
 
 /// "#W0000000 (pending, 4 items, $4,079.45, paid by visa card ending 1234)", or the bare id if unknown.
-pub(super) async fn order_summary(store: &dyn Commerce, order_id: &str) -> (String, Option<Order>) {
+pub(super) async fn order_summary(
+    store: &dyn RetailStore,
+    order_id: &str,
+) -> (String, Option<Order>) {
     let Ok(order) = store.order(order_id).await else {
         return (format!("{order_id} (not found)"), None);
     };
@@ -25,7 +28,7 @@ pub(super) async fn order_summary(store: &dyn Commerce, order_id: &str) -> (Stri
 }
 
 /// A payment method described by its owner's records, or its bare id.
-pub(super) async fn method_name(store: &dyn Commerce, user_id: &str, method_id: &str) -> String {
+pub(super) async fn method_name(store: &dyn RetailStore, user_id: &str, method_id: &str) -> String {
     match store.user(user_id).await {
         Ok(user) => match user.payment_methods.get(method_id) {
             Some(method) => method.describe(),
@@ -66,7 +69,7 @@ fn options(options: &BTreeMap<String, String>) -> String {
 
 /// Each old item with its replacement and the resulting price difference.
 pub(super) async fn swaps(
-    store: &dyn Commerce,
+    store: &dyn RetailStore,
     order: Option<&Order>,
     item_ids: &[String],
     new_item_ids: &[String],

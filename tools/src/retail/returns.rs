@@ -2,11 +2,11 @@
 
 use super::args::ReturnArgs;
 use super::{Store, render, to_result};
-use crate::commerce::model::OrderStatus;
-use crate::commerce::money::format_usd;
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::tool::{Reconciliation, Tool};
+use crate::retail::model::OrderStatus;
+use crate::retail::money::format_usd;
+use crate::tool::{CallContext, Reconciliation, Tool};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ impl Tool for ReturnDeliveredOrderItemsTool {
         "return item 4983901480 from #W7387996",
     ];
 
-    async fn call(&self, a: ReturnArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: ReturnArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         let order = self
             .0
             .return_delivered_order_items(&a.order_id, a.item_ids, &a.payment_method_id)
@@ -81,7 +81,7 @@ impl Tool for ReturnDeliveredOrderItemsTool {
         Some(total)
     }
 
-    async fn reconcile(&self, a: &ReturnArgs) -> Reconciliation {
+    async fn reconcile(&self, a: &ReturnArgs, _ctx: &CallContext) -> Reconciliation {
         let mut wanted = a.item_ids.clone();
         wanted.sort();
         match self.0.order(&a.order_id).await {

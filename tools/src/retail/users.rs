@@ -5,7 +5,7 @@ use super::modify::address_line;
 use super::{Store, to_result};
 use crate::effect::Effect;
 use crate::error::ToolError;
-use crate::tool::{Reconciliation, Tool};
+use crate::tool::{CallContext, Reconciliation, Tool};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -25,7 +25,7 @@ impl Tool for ModifyUserAddressTool {
         "set a new home address for noah_brown_6181",
     ];
 
-    async fn call(&self, a: UserAddressArgs) -> Result<Value, ToolError> {
+    async fn call(&self, a: UserAddressArgs, _ctx: &CallContext) -> Result<Value, ToolError> {
         to_result(&self.0.modify_user_address(&a.user_id, a.address()).await?)
     }
 
@@ -40,7 +40,7 @@ impl Tool for ModifyUserAddressTool {
             address_line(&a.address())
         )
     }
-    async fn reconcile(&self, a: &UserAddressArgs) -> Reconciliation {
+    async fn reconcile(&self, a: &UserAddressArgs, _ctx: &CallContext) -> Reconciliation {
         match self.0.user(&a.user_id).await {
             Ok(u) if u.address == a.address() => super::applied(&u),
             Ok(_) => Reconciliation::NotApplied,

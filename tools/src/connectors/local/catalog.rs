@@ -1,11 +1,13 @@
-//! The built-in store's catalog editor: listing fields beside the τ²-shaped
-//! products, product creation, stock, and co-purchase counts from the orders.
+//! The built-in store's catalog: listing fields beside the τ²-shaped products (kept in
+//! step with them), and co-purchase counts from the orders.
 
-use super::{LocalStore, records, unavailable};
+use super::platform::{decimal, float};
+use super::{LocalStore, unavailable};
 use crate::catalog::listing::{Listing, ListingStatus, ListingVariant};
-use crate::catalog::{Catalog, CoPurchase, taxonomy};
+use crate::catalog::{CoPurchase, PurchaseHistory, taxonomy};
 use crate::commerce::CommerceError;
-use crate::commerce::model::{Product, Variant};
+use crate::commerce::money::Amount;
+use crate::retail::model::Product;
 use async_trait::async_trait;
 use sqlx::SqliteConnection;
 
@@ -25,7 +27,8 @@ async fn stored_listing(
     .transpose()
 }
 
-async fn save_listing(
+/// Saves a product's listing.
+pub(super) async fn save_listing(
     conn: &mut SqliteConnection,
     product_id: &str,
     listing: &Listing,
@@ -48,6 +51,7 @@ fn derived(product: &Product) -> Listing {
         .map(|(c, _)| c.gid.to_string())
         .unwrap_or_default();
     Listing {
+        handle: None,
         title: product.name.clone(),
         description_html: String::new(),
         seo_title: crate::catalog::listing::clip(
@@ -67,14 +71,15 @@ fn derived(product: &Product) -> Listing {
                 item_id: Some(v.item_id.clone()),
                 options: v.options.clone(),
                 sku: v.item_id.clone(),
-                price: v.price,
+                price: Amount(decimal(v.price)),
                 inventory_quantity: None,
             })
             .collect(),
     }
 }
 
-async fn listing_of(
+/// A product's listing: the stored one, else the one derived from the product.
+pub(super) async fn listing_of(
     conn: &mut SqliteConnection,
     product: &Product,
 ) -> Result<Listing, CommerceError> {
@@ -85,7 +90,7 @@ async fn listing_of(
 
 /// Keeps the product record in step with its listing: the title is the name, a draft
 /// is not for sale, and tracked stock decides availability (untracked stock leaves it).
-fn sync(product: &mut Product, listing: &Listing) {
+pub(super) fn sync(product: &mut Product, listing: &Listing) {
     product.name.clone_from(&listing.title);
     for lv in &listing.variants {
         let Some(v) = lv
@@ -95,7 +100,7 @@ fn sync(product: &mut Product, listing: &Listing) {
         else {
             continue;
         };
-        v.price = lv.price;
+        v.price = float(lv.price);
         if listing.status == ListingStatus::Draft {
             v.available = false;
         } else if let Some(q) = lv.inventory_quantity {
@@ -104,7 +109,8 @@ fn sync(product: &mut Product, listing: &Listing) {
     }
 }
 
-async fn next_id(conn: &mut SqliteConnection, sql: &str) -> Result<u64, CommerceError> {
+/// One more than the largest numeric id `sql` finds (ids start at 1,000,000,001).
+pub(super) async fn next_id(conn: &mut SqliteConnection, sql: &str) -> Result<u64, CommerceError> {
     let max: Option<String> = sqlx::query_scalar(sql)
         .fetch_one(conn)
         .await
@@ -116,103 +122,7 @@ async fn next_id(conn: &mut SqliteConnection, sql: &str) -> Result<u64, Commerce
 }
 
 #[async_trait]
-impl Catalog for LocalStore {
-    async fn listing(&self, product_id: &str) -> Result<Listing, CommerceError> {
-        let mut conn = self.conn().await?;
-        let product = records::load_product(&mut conn, product_id).await?;
-        listing_of(&mut conn, &product).await
-    }
-
-    async fn create_product(
-        &self,
-        mut listing: Listing,
-    ) -> Result<(String, Listing), CommerceError> {
-        let mut tx = self.begin_write().await?;
-        let product_id = next_id(&mut tx, "SELECT MAX(product_id) FROM products")
-            .await?
-            .to_string();
-        let mut item = next_id(&mut tx, "SELECT MAX(item_id) FROM items").await?;
-        let mut product = Product {
-            name: listing.title.clone(),
-            product_id: product_id.clone(),
-            variants: Default::default(),
-        };
-        for v in &mut listing.variants {
-            let id = item.to_string();
-            item += 1;
-            v.item_id = Some(id.clone());
-            product.variants.insert(
-                id.clone(),
-                Variant {
-                    item_id: id,
-                    options: v.options.clone(),
-                    available: true,
-                    price: v.price,
-                },
-            );
-        }
-        sync(&mut product, &listing);
-        records::save_product(&mut tx, &product).await?;
-        save_listing(&mut tx, &product_id, &listing).await?;
-        tx.commit().await.map_err(unavailable)?;
-        Ok((product_id, listing))
-    }
-
-    async fn update_listing(
-        &self,
-        product_id: &str,
-        mut listing: Listing,
-    ) -> Result<Listing, CommerceError> {
-        let mut tx = self.begin_write().await?;
-        let mut product = records::load_product(&mut tx, product_id).await?;
-        let current = listing_of(&mut tx, &product).await?;
-        // Variants are the store's: their ids, options and stock are not edited here.
-        listing.variants = current.variants;
-        sync(&mut product, &listing);
-        records::save_product(&mut tx, &product).await?;
-        save_listing(&mut tx, product_id, &listing).await?;
-        tx.commit().await.map_err(unavailable)?;
-        Ok(listing)
-    }
-
-    async fn adjust_inventory(
-        &self,
-        item_id: &str,
-        delta: i64,
-    ) -> Result<(String, i64), CommerceError> {
-        let mut tx = self.begin_write().await?;
-        let product_id: String =
-            sqlx::query_scalar("SELECT product_id FROM items WHERE item_id = ?")
-                .bind(item_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unavailable)?
-                .ok_or_else(|| CommerceError::not_found("item", item_id))?;
-        let mut product = records::load_product(&mut tx, &product_id).await?;
-        let mut listing = listing_of(&mut tx, &product).await?;
-        let variant = listing
-            .variants
-            .iter_mut()
-            .find(|v| v.item_id.as_deref() == Some(item_id))
-            .ok_or_else(|| {
-                CommerceError::Corrupt(format!("item {item_id} missing from its listing"))
-            })?;
-        let quantity = variant.inventory_quantity.unwrap_or(0) + delta;
-        if quantity < 0 {
-            return Err(CommerceError::rejected(format!(
-                "item {item_id} has {} in stock; removing {} would go below zero",
-                variant.inventory_quantity.unwrap_or(0),
-                -delta
-            )));
-        }
-        variant.inventory_quantity = Some(quantity);
-        sync(&mut product, &listing);
-        records::save_product(&mut tx, &product).await?;
-        save_listing(&mut tx, &product_id, &listing).await?;
-        tx.commit().await.map_err(unavailable)?;
-        Ok((product_id, quantity))
-    }
-
+impl PurchaseHistory for LocalStore {
     async fn co_purchases(
         &self,
         product_id: &str,
@@ -250,15 +160,5 @@ impl Catalog for LocalStore {
                 })
                 .collect(),
         ))
-    }
-
-    async fn product_titled(&self, title: &str) -> Result<Option<String>, CommerceError> {
-        sqlx::query_scalar(
-            "SELECT product_id FROM products WHERE name = ? ORDER BY product_id DESC LIMIT 1",
-        )
-        .bind(title)
-        .fetch_optional(&mut *self.conn().await?)
-        .await
-        .map_err(unavailable)
     }
 }

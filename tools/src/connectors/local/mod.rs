@@ -3,8 +3,12 @@
 //! whose operations reproduce the benchmark's semantics exactly.
 
 mod catalog;
+mod commerce;
+mod events;
+mod extras;
 mod helpdesk;
 mod ops;
+mod platform;
 mod records;
 mod seed;
 mod tickets_seed;
@@ -12,10 +16,16 @@ mod tickets_seed;
 pub use ops::Semantics;
 
 use crate::canonical;
-use crate::commerce::model::{Address, CancelReason, Order, Product, User, Variant};
-use crate::commerce::{Commerce, CommerceError, ItemSwap};
+use crate::commerce::CommerceError;
+use crate::commerce::model::{ShopId, ShopRef};
+use crate::commerce::money::Currency;
+use crate::retail::model::{Address, CancelReason, Order, OrderStatus, Product, User, Variant};
+use crate::retail::{ItemSwap, RetailStore};
 use async_trait::async_trait;
+use chrono::Utc;
+use extras::RecordKind;
 use records::Tx;
+use shopkeeper_memory::events::EventType;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::collections::BTreeMap;
@@ -27,11 +37,13 @@ use std::time::Duration;
 pub struct LocalStore {
     pool: SqlitePool,
     semantics: Semantics,
+    shop: ShopRef,
 }
 
 impl std::fmt::Debug for LocalStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LocalStore")
+            .field("shop", &self.shop.id)
             .field("semantics", &self.semantics)
             .finish_non_exhaustive()
     }
@@ -102,7 +114,16 @@ impl LocalStore {
             .map_err(unavailable)?;
         seed::seed_if_empty(&pool).await?;
         tickets_seed::seed_if_empty(&pool).await?;
-        Ok(Self { pool, semantics })
+        let shop = ShopRef {
+            id: ShopId(format!("local:{}", shop_uuid(&pool).await?)),
+            connector: platform::CONNECTOR,
+            currency: Currency::usd(),
+        };
+        Ok(Self {
+            pool,
+            semantics,
+            shop,
+        })
     }
 
     /// The semantics this store applies.
@@ -146,7 +167,8 @@ impl LocalStore {
         self.pool.acquire().await.map_err(unavailable)
     }
 
-    /// Loads an order with its customer, applies `change`, and saves both in one transaction.
+    /// Loads an order with its customer, applies `change`, and saves both in one transaction
+    /// with the time it changed and its event.
     async fn change_order(
         &self,
         order_id: &str,
@@ -175,8 +197,45 @@ impl LocalStore {
         if user != user_before {
             records::save_user(&mut tx, &user).await?;
         }
+        let kind = if order.status == OrderStatus::Cancelled {
+            EventType::OrderCancelled
+        } else {
+            EventType::OrderUpdated
+        };
+        self.order_changed(&mut tx, &order, kind).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(order)
+    }
+
+    /// Stamps a changed order and queues its event, inside the change's transaction.
+    async fn order_changed(
+        &self,
+        tx: &mut Tx<'_>,
+        order: &Order,
+        kind: EventType,
+    ) -> Result<crate::commerce::model::Order, CommerceError> {
+        let now = Utc::now();
+        extras::touch(tx, RecordKind::Order, &order.order_id, now).await?;
+        let extra = extras::order_extras(tx, &order.order_id).await?;
+        let view = platform::order(order, &extra, Some(now));
+        extras::emit(tx, kind, serde_json::json!({"order": view}), now).await?;
+        Ok(view)
+    }
+
+    /// Stamps a changed customer and queues its event, inside the change's transaction.
+    async fn customer_changed(
+        &self,
+        tx: &mut Tx<'_>,
+        user: &User,
+        kind: EventType,
+    ) -> Result<crate::commerce::model::Customer, CommerceError> {
+        let now = Utc::now();
+        extras::touch(tx, RecordKind::Customer, &user.user_id, now).await?;
+        let orders = records::orders_of_user(tx, &user.user_id).await?;
+        let extra = extras::customer_extras(tx, &user.user_id).await?;
+        let view = platform::customer(user, &orders, &extra, Some(now));
+        extras::emit(tx, kind, serde_json::json!({"customer": view}), now).await?;
+        Ok(view)
     }
 }
 
@@ -217,8 +276,27 @@ pub(crate) fn unavailable(e: sqlx::Error) -> CommerceError {
     CommerceError::Unavailable(e.to_string())
 }
 
+/// The store's own id, made once when it is first opened (a rename of the shop keeps it).
+async fn shop_uuid(pool: &SqlitePool) -> Result<String, CommerceError> {
+    sqlx::query("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('shop_id', ?)")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .execute(pool)
+        .await
+        .map_err(unavailable)?;
+    // The seed's records carry no times: they date from the first open.
+    sqlx::query("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('seeded_at', ?)")
+        .bind(extras::stamp(Utc::now()))
+        .execute(pool)
+        .await
+        .map_err(unavailable)?;
+    sqlx::query_scalar("SELECT value FROM store_meta WHERE key = 'shop_id'")
+        .fetch_one(pool)
+        .await
+        .map_err(unavailable)
+}
+
 #[async_trait]
-impl Commerce for LocalStore {
+impl RetailStore for LocalStore {
     async fn user(&self, user_id: &str) -> Result<User, CommerceError> {
         records::load_user(&mut *self.conn().await?, user_id).await
     }
@@ -246,18 +324,6 @@ impl Commerce for LocalStore {
         zip: &str,
     ) -> Result<String, CommerceError> {
         records::find_user_by_name_zip(&mut *self.conn().await?, first_name, last_name, zip).await
-    }
-
-    async fn products(&self) -> Result<Vec<Product>, CommerceError> {
-        records::all_products(&mut *self.conn().await?).await
-    }
-
-    async fn users(&self) -> Result<Vec<User>, CommerceError> {
-        records::all_users(&mut *self.conn().await?).await
-    }
-
-    async fn orders(&self) -> Result<Vec<Order>, CommerceError> {
-        records::all_orders(&mut *self.conn().await?).await
     }
 
     async fn product_types(&self) -> Result<BTreeMap<String, String>, CommerceError> {
@@ -333,6 +399,8 @@ impl Commerce for LocalStore {
         let mut user = records::load_user(&mut tx, user_id).await?;
         user.address = address;
         records::save_user(&mut tx, &user).await?;
+        self.customer_changed(&mut tx, &user, EventType::CustomerUpdated)
+            .await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(user)
     }

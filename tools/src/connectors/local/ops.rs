@@ -4,12 +4,13 @@
 //! rejected call leaves the records exactly as they were; the caller persists
 //! them in one transaction only on success.
 
-use crate::commerce::model::{
+use crate::commerce::CommerceError;
+use crate::retail::ItemSwap;
+use crate::retail::model::{
     Address, CancelReason, Order, OrderStatus, Payment, PaymentMethod, Product, TransactionType,
     User,
 };
-use crate::commerce::money::{format_usd, round2};
-use crate::commerce::{CommerceError, ItemSwap};
+use crate::retail::money::{format_usd, round2};
 use std::collections::BTreeMap;
 
 /// How the store applies `modify_pending_order_items`.
@@ -29,6 +30,14 @@ pub fn cancel_pending_order(
     user: &mut User,
     reason: CancelReason,
 ) -> Result<(), CommerceError> {
+    cancel_order(order, user, true)?;
+    order.cancel_reason = Some(reason);
+    Ok(())
+}
+
+/// Cancels a pending order for the platform tools: every payment is refunded when `refund`
+/// (gift cards at once). The τ² record keeps no reason: the platform's is kept beside it.
+pub fn cancel_order(order: &mut Order, user: &mut User, refund: bool) -> Result<(), CommerceError> {
     if order.status != OrderStatus::Pending {
         return Err(CommerceError::rejected(format!(
             "order {} is '{}': only a pending order can be cancelled",
@@ -38,21 +47,49 @@ pub fn cancel_pending_order(
     for payment in &order.payment_history {
         payment_method(user, &payment.payment_method_id)?;
     }
-    let refunds: Vec<Payment> = order
-        .payment_history
-        .iter()
-        .map(|p| Payment {
-            transaction_type: TransactionType::Refund,
-            amount: p.amount,
-            payment_method_id: p.payment_method_id.clone(),
-        })
-        .collect();
-    for refund in &refunds {
-        credit_gift_card(user, &refund.payment_method_id, refund.amount);
+    if refund {
+        let refunds: Vec<Payment> = order
+            .payment_history
+            .iter()
+            .map(|p| Payment {
+                transaction_type: TransactionType::Refund,
+                amount: p.amount,
+                payment_method_id: p.payment_method_id.clone(),
+            })
+            .collect();
+        for r in &refunds {
+            credit_gift_card(user, &r.payment_method_id, r.amount);
+        }
+        order.payment_history.extend(refunds);
     }
     order.status = OrderStatus::Cancelled;
-    order.cancel_reason = Some(reason);
-    order.payment_history.extend(refunds);
+    Ok(())
+}
+
+/// Refunds `amount` of an order that is not cancelled to the method that paid it first
+/// (gift cards are credited at once). The caller has checked the amount is refundable.
+pub fn refund(order: &mut Order, user: &mut User, amount: f64) -> Result<(), CommerceError> {
+    if order.status == OrderStatus::Cancelled {
+        return Err(CommerceError::rejected(format!(
+            "order {} is cancelled: its payments were already settled",
+            order.order_id
+        )));
+    }
+    let method = order
+        .payment_history
+        .iter()
+        .find(|p| p.transaction_type == TransactionType::Payment)
+        .map(|p| p.payment_method_id.clone())
+        .ok_or_else(|| {
+            CommerceError::rejected(format!("order {} has no payment to refund", order.order_id))
+        })?;
+    payment_method(user, &method)?;
+    order.payment_history.push(Payment {
+        transaction_type: TransactionType::Refund,
+        amount,
+        payment_method_id: method.clone(),
+    });
+    credit_gift_card(user, &method, amount);
     Ok(())
 }
 
@@ -344,7 +381,7 @@ fn available_variant(
     products: &BTreeMap<String, Product>,
     product_id: &str,
     item_id: &str,
-) -> Result<crate::commerce::model::Variant, CommerceError> {
+) -> Result<crate::retail::model::Variant, CommerceError> {
     let product = products
         .get(product_id)
         .ok_or_else(|| CommerceError::not_found("product", product_id))?;

@@ -2,7 +2,7 @@
 
 use super::unavailable;
 use crate::commerce::CommerceError;
-use crate::commerce::model::{Order, Product, User, Variant};
+use crate::retail::model::{Order, Product, User, Variant};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use sqlx::{Row, SqliteConnection};
@@ -11,7 +11,11 @@ use std::collections::BTreeMap;
 /// A write transaction on the store.
 pub(super) type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 
-fn decode<T: DeserializeOwned>(what: &str, id: &str, doc: &str) -> Result<T, CommerceError> {
+pub(super) fn decode<T: DeserializeOwned>(
+    what: &str,
+    id: &str,
+    doc: &str,
+) -> Result<T, CommerceError> {
     serde_json::from_str(doc).map_err(|e| CommerceError::Corrupt(format!("{what} {id}: {e}")))
 }
 
@@ -142,49 +146,78 @@ pub(super) async fn product_types(
     Ok(rows.into_iter().collect())
 }
 
-/// Every record of a table, decoded, in id order.
-async fn load_all<T: DeserializeOwned>(
+/// A page of records of a table in id order (descending with `newest_first`), after
+/// `after`; decoded, with their ids.
+pub(super) async fn page<T: DeserializeOwned>(
     conn: &mut SqliteConnection,
-    sql: &'static str,
-    what: &'static str,
-) -> Result<Vec<T>, CommerceError> {
-    let rows: Vec<(String, String)> = sqlx::query_as(sql)
+    table: Table,
+    after: Option<&str>,
+    limit: u32,
+    newest_first: bool,
+) -> Result<Vec<(String, T)>, CommerceError> {
+    let (id, what) = match table {
+        Table::Products => ("product_id", "product"),
+        Table::Users => ("user_id", "user"),
+        Table::Orders => ("order_id", "order"),
+    };
+    let name = table.name();
+    let (cmp, order) = if newest_first {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let sql = match after {
+        Some(_) => {
+            format!("SELECT {id}, doc FROM {name} WHERE {id} {cmp} ? ORDER BY {id} {order} LIMIT ?")
+        }
+        None => format!("SELECT {id}, doc FROM {name} ORDER BY {id} {order} LIMIT ?"),
+    };
+    let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+    if let Some(a) = after {
+        q = q.bind(a.to_string());
+    }
+    let rows = q
+        .bind(i64::from(limit))
         .fetch_all(conn)
         .await
         .map_err(unavailable)?;
-    rows.iter().map(|(id, doc)| decode(what, id, doc)).collect()
+    rows.into_iter()
+        .map(|(rid, doc)| decode(what, &rid, &doc).map(|r| (rid, r)))
+        .collect()
 }
 
-/// Every product, in id order.
-pub(super) async fn all_products(
+/// The store's record tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Table {
+    Products,
+    Users,
+    Orders,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Products => "products",
+            Self::Users => "users",
+            Self::Orders => "orders",
+        }
+    }
+}
+
+/// A customer's orders, in id order.
+pub(super) async fn orders_of_user(
     conn: &mut SqliteConnection,
-) -> Result<Vec<Product>, CommerceError> {
-    load_all(
-        conn,
-        "SELECT product_id, doc FROM products ORDER BY product_id",
-        "product",
-    )
-    .await
-}
-
-/// Every customer, in id order.
-pub(super) async fn all_users(conn: &mut SqliteConnection) -> Result<Vec<User>, CommerceError> {
-    load_all(
-        conn,
-        "SELECT user_id, doc FROM users ORDER BY user_id",
-        "user",
-    )
-    .await
-}
-
-/// Every order, in id order.
-pub(super) async fn all_orders(conn: &mut SqliteConnection) -> Result<Vec<Order>, CommerceError> {
-    load_all(
-        conn,
-        "SELECT order_id, doc FROM orders ORDER BY order_id",
-        "order",
-    )
-    .await
+    user_id: &str,
+) -> Result<Vec<Order>, CommerceError> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT order_id, doc FROM orders WHERE user_id = ? ORDER BY order_id")
+            .bind(user_id)
+            .fetch_all(conn)
+            .await
+            .map_err(unavailable)?;
+    rows.iter()
+        .map(|(id, doc)| decode("order", id, doc))
+        .collect()
 }
 
 /// Inserts or replaces a product and its item index.

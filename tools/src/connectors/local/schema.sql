@@ -54,3 +54,53 @@ CREATE TABLE IF NOT EXISTS listings (
     product_id TEXT PRIMARY KEY,
     doc        TEXT NOT NULL
 );
+
+-- Platform facts the τ²-shaped records have no field for (tags, refunds by line, returns,
+-- a platform cancel's reason), kept beside them so the τ² export stays the benchmark's.
+CREATE TABLE IF NOT EXISTS order_extras (
+    order_id TEXT PRIMARY KEY,
+    doc      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS customer_extras (
+    user_id TEXT PRIMARY KEY,
+    doc     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS discount_codes (
+    code_folded TEXT PRIMARY KEY,
+    doc         TEXT NOT NULL
+);
+
+-- When a record last changed (the seed's records have no row: they date from the seed).
+CREATE TABLE IF NOT EXISTS record_times (
+    kind       TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS record_times_by_time ON record_times (kind, updated_at);
+
+-- Each platform write's result under its idempotency key, in the write's transaction:
+-- the same key again returns this instead of writing twice.
+CREATE TABLE IF NOT EXISTS writes (
+    key    TEXT PRIMARY KEY,
+    result TEXT NOT NULL,
+    at     TEXT NOT NULL
+);
+
+-- Events of the store's own writes, in the write's transaction; relayed to the event log.
+CREATE TABLE IF NOT EXISTS store_events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL UNIQUE,
+    type        TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    data        TEXT NOT NULL
+);
+
+-- Messages the store would send customers (it has no mail server): kept for the shop to read.
+CREATE TABLE IF NOT EXISTS customer_outbox (
+    id        TEXT PRIMARY KEY,
+    recipient TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    at        TEXT NOT NULL
+);

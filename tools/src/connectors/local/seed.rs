@@ -3,7 +3,7 @@
 use super::records;
 use super::unavailable;
 use crate::commerce::CommerceError;
-use crate::commerce::model::{Order, Product, User};
+use crate::retail::model::{Order, Product, User};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::SqlitePool;

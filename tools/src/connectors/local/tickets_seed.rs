@@ -5,8 +5,8 @@
 use super::helpdesk::save;
 use super::unavailable;
 use crate::commerce::CommerceError;
-use crate::commerce::model::{Order, OrderStatus, User};
 use crate::helpdesk::{Priority, Sender, Ticket, TicketMessage, TicketStatus};
+use crate::retail::model::{Order, OrderStatus, User};
 use sqlx::SqlitePool;
 
 /// Seeds the demo tickets once per store.
