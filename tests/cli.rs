@@ -293,3 +293,36 @@ fn replay_compat_reproduces_a_quirk_dependent_oracle_hash() {
         "default mode is the correct per-item one"
     );
 }
+
+#[test]
+fn the_stores_own_writes_land_in_the_event_log() {
+    let home = tempfile::tempdir().unwrap();
+    let done = shopkeeper(
+        home.path(),
+        &[
+            "tool",
+            "call",
+            "--yes",
+            "cancel_order",
+            r##"{"order": "#W6779827", "reason": "customer"}"##,
+        ],
+    );
+    assert!(done.status.success(), "{}", stderr(&done));
+    let listed = shopkeeper(
+        home.path(),
+        &["events", "list", "--json", "--type", "order.cancelled"],
+    );
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let events: Vec<Value> = serde_json::from_str(&stdout(&listed)).unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["source"], "local");
+    assert_eq!(events[0]["data"]["order"]["number"], "#W6779827");
+    assert_eq!(events[0]["data"]["order"]["state"], "cancelled");
+    let table = stdout(&shopkeeper(home.path(), &["events", "list"]));
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("order.cancelled") && l.contains("local")),
+        "{table}"
+    );
+}

@@ -187,3 +187,21 @@ async fn router_first_answers_what_it_knows_and_hands_the_rest_to_the_model() {
     assert_eq!(text(&out.stdout).trim(), "A poem is not in stock, sorry.");
     assert_eq!(server.requests().len(), 1);
 }
+
+#[test]
+fn offline_answers_never_fail_on_a_tools_result() {
+    if !model_installed() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    // `calculate` returns a number, which the answer templates once could not show.
+    let out = run(home.path(), &["ask", "how much is 49.99 * 3 + 5 ?"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let answer = text(&out.stdout);
+    assert!(answer.contains("154.97"), "{answer}");
+    assert!(
+        !text(&out.stderr).contains("cannot convert"),
+        "{}",
+        text(&out.stderr)
+    );
+}

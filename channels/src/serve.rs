@@ -10,16 +10,41 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
 
-/// Connects every configured front, then runs them until `shutdown` completes.
+/// Binds `addr` and returns the task serving `router` on it (webhooks of the fronts and
+/// of the platforms).
+pub async fn listen_on(
+    addr: &str,
+    router: axum::Router,
+) -> Result<impl Future<Output = ()> + Send + 'static, ChannelError> {
+    let addr: SocketAddr = addr
+        .parse()
+        .map_err(|e| ChannelError::Config(format!("[serve] listen: {e}")))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ChannelError::Listen {
+            addr: addr.to_string(),
+            source,
+        })?;
+    tracing::info!(%addr, "listening for webhooks");
+    Ok(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "webhook listener stopped");
+        }
+    })
+}
+
+/// Connects every configured front, then runs them until `shutdown` completes. `extra`
+/// routes (a platform's webhooks) are served on the same listener.
 pub async fn run(
     hub: Arc<Hub>,
     config: &ChannelsConfig,
+    extra: Option<axum::Router>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ChannelError> {
     let mut tasks = JoinSet::new();
-    // Only the webhook fronts add routes; built without them, nothing does.
+    let listen = config.needs_listener() || extra.is_some();
     #[cfg_attr(not(any(feature = "telegram", feature = "slack")), allow(unused_mut))]
-    let mut router = axum::Router::new();
+    let mut router = extra.unwrap_or_default();
     #[cfg(feature = "telegram")]
     if let Some(t) = &config.telegram {
         use crate::config::TelegramMode;
@@ -66,24 +91,8 @@ pub async fn run(
         });
         tracing::info!("discord front running");
     }
-    if config.needs_listener() {
-        let addr: SocketAddr = config
-            .serve
-            .listen
-            .parse()
-            .map_err(|e| ChannelError::Config(format!("[serve] listen: {e}")))?;
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| ChannelError::Listen {
-                addr: addr.to_string(),
-                source,
-            })?;
-        tasks.spawn(async move {
-            if let Err(e) = axum::serve(listener, router).await {
-                tracing::error!(error = %e, "webhook listener stopped");
-            }
-        });
-        tracing::info!(%addr, "listening for webhooks");
+    if listen {
+        tasks.spawn(listen_on(&config.serve.listen, router).await?);
     }
     let relay = hub.clone();
     let every = Duration::from_millis(config.serve.relay_interval_ms.max(50));

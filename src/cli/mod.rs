@@ -4,6 +4,7 @@ mod approvals;
 mod ask;
 mod bench;
 mod chat;
+mod connect;
 mod demo;
 mod events;
 mod models;
@@ -52,6 +53,9 @@ enum Command {
     },
     /// Print the effective configuration, secrets masked.
     Config,
+    /// Check the connection to a platform (credentials, scopes, counts), register webhooks.
+    #[command(subcommand)]
+    Connect(connect::ConnectCommand),
     /// Decide what waits for a human: list, approve, reject, edit.
     #[command(subcommand)]
     Approvals(approvals::ApprovalsCommand),
@@ -156,8 +160,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if fronts.any_front() {
                 print!("\n{}", fronts.to_masked_toml());
             }
+            #[cfg(feature = "shopify")]
+            if let Some(shopify) = connect::shopify_config(source.as_deref())? {
+                #[derive(serde::Serialize)]
+                struct Section<'a> {
+                    shopify: &'a shopkeeper_connectors::shopify::ShopifyConfig,
+                }
+                // Secrets serialize masked; the endpoint shown is the one used.
+                print!(
+                    "\n{}",
+                    toml::to_string_pretty(&Section { shopify: &shopify })?
+                );
+                println!("# endpoint: {}", shopify.endpoint());
+            }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Connect(cmd) => connect::run(config, cmd).await,
         Command::Demo => demo::run().await,
         Command::Events(cmd) => events::run(config, cmd).await,
         Command::Models(cmd) => models::run(cmd).await,

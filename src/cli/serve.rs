@@ -30,7 +30,16 @@ pub(super) fn channels_config(source: Option<&Path>) -> anyhow::Result<ChannelsC
 pub async fn run(explicit: Option<&Path>, check: bool) -> anyhow::Result<ExitCode> {
     let (config, _, source) = load_config(explicit)?;
     let channels = channels_config(source.as_deref())?;
-    let report = channels.check(&config.staff);
+    let mut report = channels.check(&config.staff);
+    let intake = webhook_intake(source.as_deref(), &channels, &mut report)?;
+    if !channels.any_front() && !intake {
+        report.problems.push(
+            "nothing to serve: no front is configured (add [telegram], [slack] or [discord] to shopkeeper.toml, \
+             or set SHOPKEEPER_TELEGRAM_TOKEN, SHOPKEEPER_SLACK_BOT_TOKEN, SHOPKEEPER_DISCORD_TOKEN) \
+             and no [shopify] webhook_secret"
+                .into(),
+        );
+    }
     if check || !report.problems.is_empty() {
         for line in &report.lines {
             println!("ok: {line}");
@@ -44,33 +53,117 @@ pub async fn run(explicit: Option<&Path>, check: bool) -> anyhow::Result<ExitCod
         println!("configuration is valid");
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(mut ops) = Ops::with_agent(explicit).await? else {
-        return Ok(ExitCode::from(EXIT_NOT_CONFIGURED));
-    };
-    let Some(agent) = ops.agent.take() else {
-        return Ok(ExitCode::from(EXIT_NOT_CONFIGURED));
-    };
-    let hub = Arc::new(Hub::new(
-        Arc::new(agent),
-        Directory::new(&ops.config.staff),
-        &ops.config.store_name,
-    ));
     for line in &report.lines {
         eprintln!("{line}");
     }
-    if ops.offline {
-        eprintln!("offline mode: the local router answers (no language model configured)");
-    }
+    // Webhooks alone need no language model: only the chat fronts do.
+    let (ops, agent) = if channels.any_front() {
+        let Some(mut ops) = Ops::with_agent(explicit).await? else {
+            return Ok(ExitCode::from(EXIT_NOT_CONFIGURED));
+        };
+        let Some(agent) = ops.agent.take() else {
+            return Ok(ExitCode::from(EXIT_NOT_CONFIGURED));
+        };
+        (ops, Some(agent))
+    } else {
+        (Ops::open(explicit).await?, None)
+    };
+    let routes = if intake {
+        webhook_routes(source.as_deref(), &ops)?
+    } else {
+        None
+    };
     let events = tokio::spawn(apply_events(
         ops.store().clone(),
         ops.recall.clone(),
         ops.db().clone(),
     ));
     // Runs until the process is stopped; every step is durable, so stopping is safe.
-    shopkeeper_channels::serve::run(hub, &channels, std::future::pending()).await?;
+    match agent {
+        Some(agent) => {
+            let hub = Arc::new(Hub::new(
+                Arc::new(agent),
+                Directory::new(&ops.config.staff),
+                &ops.config.store_name,
+            ));
+            if ops.offline {
+                eprintln!("offline mode: the local router answers (no language model configured)");
+            }
+            shopkeeper_channels::serve::run(hub, &channels, routes, std::future::pending()).await?;
+        }
+        None => {
+            let router = routes.unwrap_or_default();
+            shopkeeper_channels::serve::listen_on(&channels.serve.listen, router)
+                .await?
+                .await;
+        }
+    }
     events.abort();
     ops.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `[shopify]` asks for webhook intake (it has a webhook secret); says so in the report.
+#[cfg(feature = "shopify")]
+fn webhook_intake(
+    source: Option<&Path>,
+    channels: &ChannelsConfig,
+    report: &mut shopkeeper_channels::config::CheckReport,
+) -> anyhow::Result<bool> {
+    let Some(shopify) = super::connect::shopify_config(source)? else {
+        return Ok(false);
+    };
+    if shopify.webhook_secret.is_none() {
+        report.lines.push(
+            "shopify: no webhook_secret, so no webhook intake (events come from `sync` only)"
+                .into(),
+        );
+        return Ok(false);
+    }
+    match channels.serve.listen.parse::<std::net::SocketAddr>() {
+        Ok(addr) => report.lines.push(format!(
+            "shopify webhooks: POST {} on {addr}",
+            shopkeeper_connectors::shopify::webhooks::PATH
+        )),
+        Err(e) => report.problems.push(format!(
+            "[serve] listen = {:?} is not an address: {e}",
+            channels.serve.listen
+        )),
+    }
+    Ok(true)
+}
+
+#[cfg(not(feature = "shopify"))]
+fn webhook_intake(
+    _: Option<&Path>,
+    _: &ChannelsConfig,
+    _: &mut shopkeeper_channels::config::CheckReport,
+) -> anyhow::Result<bool> {
+    Ok(false)
+}
+
+/// The Shopify webhook route, storing deliveries in the application database.
+#[cfg(feature = "shopify")]
+fn webhook_routes(source: Option<&Path>, ops: &Ops) -> anyhow::Result<Option<axum::Router>> {
+    let Some(shopify) = super::connect::shopify_config(source)? else {
+        return Ok(None);
+    };
+    let Some(secret) = shopify.webhook_secret.clone() else {
+        return Ok(None);
+    };
+    let intake = shopkeeper_connectors::shopify::webhooks::Intake {
+        db: ops.db().clone(),
+        secret,
+        shop: shopify.domain(),
+    };
+    Ok(Some(shopkeeper_connectors::shopify::webhooks::router(
+        Arc::new(intake),
+    )))
+}
+
+#[cfg(not(feature = "shopify"))]
+fn webhook_routes(_: Option<&Path>, _: &Ops) -> anyhow::Result<Option<axum::Router>> {
+    Ok(None)
 }
 
 /// How often the event log is read for what memory has not applied yet.

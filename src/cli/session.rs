@@ -22,7 +22,7 @@ use std::time::Duration;
 
 /// The sections of `shopkeeper.toml` read by the chat fronts and the connectors; with the
 /// agent's own, nothing else is accepted.
-const OTHER_SECTIONS: &[&str] = shopkeeper_channels::SECTIONS;
+const OTHER_SECTIONS: &[&str] = &["serve", "telegram", "slack", "discord", "shopify"];
 
 /// Exit status when no language model is configured.
 pub const EXIT_NOT_CONFIGURED: u8 = 2;
@@ -67,10 +67,13 @@ impl Ops {
         explicit_config: Option<&Path>,
         semantics: Semantics,
     ) -> anyhow::Result<Self> {
-        let (config, dir, _) = load_config(explicit_config)?;
-        let store = ActiveStore::Local(Arc::new(
-            LocalStore::open(&dir.store_path(), semantics).await?,
-        ));
+        let (config, dir, source) = load_config(explicit_config)?;
+        let store = match super::connect::connected_store(source.as_deref()).await? {
+            Some(connected) => connected,
+            None => ActiveStore::Local(Arc::new(
+                LocalStore::open(&dir.store_path(), semantics).await?,
+            )),
+        };
         let prompts = Prompts::new(config.agent.prompts_dir.clone());
         let model = match config.openai_settings() {
             Some(settings) => {

@@ -13,7 +13,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
 pub enum ToolCommand {
-    /// List the tools with their effects (`--json`: name, description, effect, idempotent, parameters).
+    /// List the tools with their effects (`--json`: name, description, effect, idempotent,
+    /// parameters, and `unavailable` with the reason for those the store cannot serve).
     List {
         /// Print a JSON array instead of a table.
         #[arg(long)]
@@ -54,7 +55,8 @@ async fn list(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     ops.close().await;
     let mut out = std::io::stdout().lock();
     if json {
-        let tools: Vec<_> = registry.list().collect();
+        // Tools the store cannot serve are listed too, each with `unavailable`: the reason.
+        let tools: Vec<_> = registry.list_all().collect();
         serde_json::to_writer_pretty(&mut out, &tools)?;
         writeln!(out)?;
     } else {
@@ -73,6 +75,21 @@ async fn list(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
                 t.effect.as_str(),
                 idempotent
             )?;
+        }
+        let not_offered: Vec<_> = registry
+            .list_all()
+            .filter(|t| t.unavailable.is_some())
+            .collect();
+        if !not_offered.is_empty() {
+            writeln!(out, "\nNot offered on this shop:")?;
+            for t in not_offered {
+                writeln!(
+                    out,
+                    "{:<32} {}",
+                    t.name,
+                    t.unavailable.as_deref().unwrap_or_default()
+                )?;
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

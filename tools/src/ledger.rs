@@ -185,6 +185,8 @@ impl Registry {
         // The approval is the write: its id is the key the connector hands the platform.
         let ctx = CallContext::keyed(&approval.id);
         let mut outcome = tool.call_value(args.clone(), &ctx).await;
+        // The connector has answered (the platform may have changed); nothing is recorded yet.
+        crash::point("after_tool_returned");
         // The answer was lost on the way: ask the store what happened before recording
         // anything, so a write that took effect is never recorded as failed (and retried).
         if let Err(e) = &outcome

@@ -45,6 +45,9 @@ pub struct ToolInfo {
     /// Why the active store cannot serve it; `None` when it is offered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailable: Option<String>,
+    /// What it needs the store to be able to do, for tools over a store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capability: Option<crate::commerce::Capability>,
 }
 
 impl ToolInfo {
@@ -135,6 +138,27 @@ impl Registry {
         }
     }
 
+    /// Registers a tool over `store` that needs `capability`: offered when the store has
+    /// it, else listed as not offered, saying so.
+    pub fn register_capable<T: Tool>(
+        &mut self,
+        tool: T,
+        capability: crate::commerce::Capability,
+        store: &dyn crate::commerce::Commerce,
+    ) -> Result<(), ToolError> {
+        self.register_if(tool, store.unable(capability))?;
+        for info in [
+            self.tools.get_mut(T::NAME).map(|e| &mut e.info),
+            self.not_offered.get_mut(T::NAME),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            info.capability = Some(capability);
+        }
+        Ok(())
+    }
+
     fn describe<T: Tool>(&self, unavailable: Option<String>) -> Result<ToolInfo, ToolError> {
         if self.tools.contains_key(T::NAME) || self.not_offered.contains_key(T::NAME) {
             return Err(ToolError::Definition(format!(
@@ -151,6 +175,7 @@ impl Registry {
             examples: T::EXAMPLES,
             staff_only: T::STAFF_ONLY,
             unavailable,
+            capability: None,
         })
     }
 

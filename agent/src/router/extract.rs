@@ -21,6 +21,14 @@ static TEN_DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"\b\d{10}\b"));
 static ZIP: LazyLock<Regex> = LazyLock::new(|| re(r"\b\d{5}\b"));
 static PAYMENT: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:credit_card|paypal|gift_card)_\d+\b"));
 static TICKET: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bt(\d{4})\b"));
+/// A platform's order number: "#1001", "order 1001", "order no. 1001".
+static ORDER_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)(?:#\s?|\border\s+(?:number\s+|no\.?\s*|#\s?)?)(\d{3,9})\b"));
+/// A SKU: "sku TSHIRT-BLU-M", or a code of capitals and digits with dashes.
+static SKU: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i:\bsku\s*:?\s*([a-z0-9][a-z0-9._-]*[a-z0-9]))|\b([A-Z0-9]+(?:-[A-Z0-9]+)+)\b")
+});
+static AMOUNT: LazyLock<Regex> = LazyLock::new(|| re(r"\$\s?(\d+(?:\.\d{1,2})?)"));
 static NAME: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?:[Ii]'?m|[Ii] am|[Nn]ame is|[Nn]ame:|[Cc]ustomer|[Tt]his is)\s+([A-Z][a-z]+)\s+([A-Z][a-z]+)",
@@ -53,6 +61,7 @@ pub fn mask(text: &str, products: &[String]) -> String {
     let t = USER_ID.replace_all(&t, "a user id");
     let t = PAYMENT.replace_all(&t, "a payment method");
     let t = ORDER_ID.replace_all(&t, " an order number");
+    let t = ORDER_NUMBER.replace_all(&t, " an order number");
     let t = TICKET.replace_all(&t, "a ticket");
     let t = TEN_DIGITS.replace_all(&t, "an id");
     t.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -226,6 +235,21 @@ fn value_for(name: &str, schema: &Value, text: &str) -> Option<Value> {
         "order_id" => ORDER_ID
             .captures(text)
             .map(|c| json!(format!("#W{}", &c[1]))),
+        // The platform tools take the built-in store's ids and other platforms' numbers.
+        "order" => ORDER_ID
+            .captures(text)
+            .map(|c| json!(format!("#W{}", &c[1])))
+            .or_else(|| {
+                ORDER_NUMBER
+                    .captures(text)
+                    .map(|c| json!(format!("#{}", &c[1])))
+            }),
+        "sku" => SKU
+            .captures(text)
+            .and_then(|c| c.get(1).or_else(|| c.get(2)))
+            .map(|m| json!(m.as_str()))
+            .or_else(|| TEN_DIGITS.find(text).map(|m| json!(m.as_str()))),
+        "amount" => AMOUNT.captures(text).map(|c| json!(&c[1])),
         "email" => EMAIL.find(text).map(|m| json!(m.as_str().to_lowercase())),
         "user_id" => USER_ID.find(text).map(|m| json!(m.as_str())),
         "product_id" | "item_id" => TEN_DIGITS.find(text).map(|m| json!(m.as_str())),
@@ -346,6 +370,8 @@ pub fn extract(schema: &Value, text: &str, context: &[String]) -> Extracted {
 const IDENTIFIERS: &[&str] = &[
     "product_id",
     "order_id",
+    "order",
+    "sku",
     "user_id",
     "email",
     "ticket_id",
@@ -392,6 +418,30 @@ mod tests {
             Value::Object(e.arguments),
             json!({"order_id": "#W2378156", "reason": "ordered by mistake"})
         );
+    }
+
+    #[test]
+    fn platform_orders_skus_and_amounts_are_read() {
+        let schema = json!({"properties": {"order": {"type": "string"}, "amount": {}, "sku": {"type": "string"}},
+                            "required": ["order"]});
+        let e = extract(&schema, "refund $20.50 on order 1042", &[]);
+        assert_eq!(
+            Value::Object(e.arguments),
+            json!({"order": "#1042", "amount": "20.50"})
+        );
+        let e = extract(&schema, "where is #W2378156", &[]);
+        assert_eq!(e.arguments["order"], "#W2378156");
+        let e = extract(&schema, "what is sku tshirt-blu-m in order #1001", &[]);
+        assert_eq!(e.arguments["sku"], "tshirt-blu-m");
+        assert_eq!(e.arguments["order"], "#1001");
+        let e = extract(&schema, "add 10 units of HOODIE-GRY-L", &[]);
+        assert_eq!(e.arguments["sku"], "HOODIE-GRY-L");
+        let e = extract(&schema, "how many t-shirts are left", &[]);
+        assert!(
+            e.arguments.get("sku").is_none(),
+            "a word with a dash is no SKU"
+        );
+        assert_eq!(e.missing, ["order"]);
     }
 
     #[test]

@@ -94,6 +94,12 @@ pub struct Http {
     redactor: Redactor,
 }
 
+/// Installs rustls' ring provider unless one is installed: two crypto backends are in this
+/// dependency tree, so rustls picks none by itself (the binary installs one at start).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// The seconds (or HTTP date) of a `Retry-After` header.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers
@@ -116,9 +122,7 @@ fn host_of(url: &reqwest::Url) -> String {
 impl Http {
     /// A client with `settings`, masking `secrets` wherever an error would show them.
     pub fn new(settings: HttpSettings, secrets: Redactor) -> Result<Self, HttpError> {
-        // Two crypto backends are in this dependency tree, so rustls picks none by itself;
-        // whoever installed one first (the binary does at start) keeps it.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto_provider();
         let client = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.connect_timeout)

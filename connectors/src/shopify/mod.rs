@@ -9,6 +9,7 @@ pub mod config;
 pub mod fake;
 pub mod mapping;
 pub mod queries;
+pub mod scopes;
 pub mod store;
 pub mod webhooks;
 

@@ -95,6 +95,8 @@ pub struct ShopifyStore {
     gql: Graphql,
     shop: ShopRef,
     locations: OnceCell<Vec<Location>>,
+    /// The scopes granted, once read (`None`: not known, so everything is tried).
+    granted: Option<BTreeSet<String>>,
 }
 
 /// The numeric part of a GID, for Shopify's search syntax (`customer_id:123`).
@@ -204,6 +206,7 @@ impl ShopifyStore {
                 currency,
             },
             locations: OnceCell::new(),
+            granted: None,
         })
     }
 
@@ -566,6 +569,22 @@ impl Commerce for ShopifyStore {
 
     fn capabilities(&self) -> BTreeSet<Capability> {
         Capability::all()
+            .into_iter()
+            .filter(|c| self.unable(*c).is_none())
+            .collect()
+    }
+
+    fn unable(&self, capability: Capability) -> Option<String> {
+        let granted = self.granted.as_ref()?;
+        let lacking = super::scopes::lacking(capability, granted);
+        (!lacking.is_empty()).then(|| {
+            format!(
+                "the Shopify app lacks the access scope{} {} (to {})",
+                if lacking.len() == 1 { "" } else { "s" },
+                lacking.join(", "),
+                capability.describe()
+            )
+        })
     }
 
     fn deduplicates(&self, kind: Capability) -> bool {

@@ -31,30 +31,32 @@ pub fn register(
     history: Option<Arc<dyn PurchaseHistory>>,
     writer: Option<Arc<dyn ListingWriter>>,
 ) -> Result<(), ToolError> {
-    let caps = commerce.capabilities();
-    let missing = |c: Capability| {
-        (!caps.contains(&c)).then(|| {
-            format!(
-                "the {} store cannot {}",
-                commerce.shop().connector,
-                c.describe()
-            )
-        })
-    };
     let s = || Shelf {
         commerce: commerce.clone(),
         history: history.clone(),
         writer: writer.clone(),
     };
     registry.register(DraftProductListing(s()))?;
-    registry.register_if(CreateProduct(s()), missing(Capability::WriteProducts))?;
-    registry.register_if(UpdateProduct(s()), missing(Capability::WriteProducts))?;
+    registry.register_capable(
+        CreateProduct(s()),
+        Capability::WriteProducts,
+        commerce.as_ref(),
+    )?;
+    registry.register_capable(
+        UpdateProduct(s()),
+        Capability::WriteProducts,
+        commerce.as_ref(),
+    )?;
     let no_history = history
         .is_none()
         .then(|| "bundle suggestions need the order history of the built-in store".to_string());
     registry.register_if(SuggestBundles(s()), no_history)?;
     registry.register(SearchCategories)?;
-    registry.register_if(GetProductListing(s()), missing(Capability::ReadProducts))?;
+    registry.register_capable(
+        GetProductListing(s()),
+        Capability::ReadProducts,
+        commerce.as_ref(),
+    )?;
     Ok(())
 }
 

@@ -149,6 +149,17 @@ pub trait Commerce: Send + Sync {
     /// What this store can do.
     fn capabilities(&self) -> BTreeSet<Capability>;
 
+    /// Why this store cannot do `capability`, or `None` when it can.
+    fn unable(&self, capability: Capability) -> Option<String> {
+        (!self.capabilities().contains(&capability)).then(|| {
+            format!(
+                "the {} store cannot {}",
+                self.shop().connector,
+                capability.describe()
+            )
+        })
+    }
+
     /// After a crash: the result of the write made with `key`, where the store records one.
     async fn recorded_write(
         &self,

@@ -42,25 +42,21 @@ impl std::ops::Deref for Shop {
 /// Registers every platform tool over `store`; those it cannot serve are listed as not
 /// offered, with the reason.
 pub fn register(registry: &mut Registry, store: Arc<dyn Commerce>) -> Result<(), ToolError> {
-    let caps = store.capabilities();
-    let connector = store.shop().connector;
-    let missing = |c: Capability| {
-        (!caps.contains(&c)).then(|| format!("the {connector} store cannot {}", c.describe()))
-    };
     let s = || Shop(store.clone());
-    registry.register_if(GetOrder(s()), missing(Capability::ReadOrders))?;
-    registry.register_if(ListOrders(s()), missing(Capability::ReadOrders))?;
-    registry.register_if(FindCustomer(s()), missing(Capability::ReadCustomers))?;
-    registry.register_if(GetProduct(s()), missing(Capability::ReadProducts))?;
-    registry.register_if(CancelOrderTool(s()), missing(Capability::CancelOrders))?;
-    registry.register_if(RefundOrderTool(s()), missing(Capability::Refunds))?;
-    registry.register_if(RequestReturn(s()), missing(Capability::Returns))?;
-    registry.register_if(UpdateShippingAddress(s()), missing(Capability::EditOrders))?;
-    registry.register_if(AdjustInventory(s()), missing(Capability::Inventory))?;
-    registry.register_if(SetInventory(s()), missing(Capability::Inventory))?;
-    registry.register_if(TagOrder(s()), missing(Capability::Tags))?;
-    registry.register_if(TagCustomer(s()), missing(Capability::Tags))?;
-    registry.register_if(CreateDiscountCode(s()), missing(Capability::Discounts))?;
+    let store = store.as_ref();
+    registry.register_capable(GetOrder(s()), Capability::ReadOrders, store)?;
+    registry.register_capable(ListOrders(s()), Capability::ReadOrders, store)?;
+    registry.register_capable(FindCustomer(s()), Capability::ReadCustomers, store)?;
+    registry.register_capable(GetProduct(s()), Capability::ReadProducts, store)?;
+    registry.register_capable(CancelOrderTool(s()), Capability::CancelOrders, store)?;
+    registry.register_capable(RefundOrderTool(s()), Capability::Refunds, store)?;
+    registry.register_capable(RequestReturn(s()), Capability::Returns, store)?;
+    registry.register_capable(UpdateShippingAddress(s()), Capability::EditOrders, store)?;
+    registry.register_capable(AdjustInventory(s()), Capability::Inventory, store)?;
+    registry.register_capable(SetInventory(s()), Capability::Inventory, store)?;
+    registry.register_capable(TagOrder(s()), Capability::Tags, store)?;
+    registry.register_capable(TagCustomer(s()), Capability::Tags, store)?;
+    registry.register_capable(CreateDiscountCode(s()), Capability::Discounts, store)?;
     Ok(())
 }
 

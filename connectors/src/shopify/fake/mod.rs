@@ -691,3 +691,30 @@ async fn bulk_file(State(fake): State<Arc<Fake>>, Path(file): Path<String>) -> R
 }
 
 use futures::StreamExt;
+
+/// Sends a webhook delivery the way Shopify does: the JSON body signed with the app's
+/// secret, and Shopify's headers. Returns the status the receiver answered.
+pub async fn deliver(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    shop: &str,
+    topic: &str,
+    webhook_id: &str,
+    body: &[u8],
+) -> Result<u16, reqwest::Error> {
+    let signature = crate::http::signature::sign_base64(secret.as_bytes(), body);
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-shopify-topic", topic)
+        .header("x-shopify-hmac-sha256", signature)
+        .header("x-shopify-shop-domain", shop)
+        .header("x-shopify-webhook-id", webhook_id)
+        .header("x-shopify-api-version", API_VERSION)
+        .header("x-shopify-triggered-at", shop::now())
+        .body(body.to_vec())
+        .send()
+        .await?;
+    Ok(response.status().as_u16())
+}
