@@ -89,15 +89,24 @@ async fn sync_embeds_what_changed_and_the_memory_tools_answer() {
     assert_eq!(first["customers"]["added"], customers);
     assert_eq!(first["profiles_created"], customers);
 
-    // Re-running changes nothing.
+    assert_eq!(first["mode"], "full");
+    // Re-running changes nothing: incrementally (nothing changed since), and in full.
     let second = ok_json(&run(home.path(), url, &["sync", "--json"]));
-    for kind in ["products", "customers"] {
-        assert_eq!(second[kind]["added"], 0, "{second}");
-        assert_eq!(second[kind]["updated"], 0, "{second}");
-        assert_eq!(second[kind]["removed"], 0, "{second}");
-        assert_eq!(second[kind]["unchanged"], first[kind]["total"]);
+    assert_eq!(second["mode"], "incremental");
+    let full = ok_json(&run(home.path(), url, &["sync", "--json", "--full"]));
+    assert_eq!(full["mode"], "full");
+    for report in [&second, &full] {
+        for kind in ["products", "customers"] {
+            assert_eq!(report[kind]["added"], 0, "{report}");
+            assert_eq!(report[kind]["updated"], 0, "{report}");
+            assert_eq!(report[kind]["removed"], 0, "{report}");
+        }
+        assert_eq!(report["profiles_created"], 0);
     }
-    assert_eq!(second["profiles_created"], 0);
+    for kind in ["products", "customers"] {
+        assert_eq!(second[kind]["total"], 0, "nothing read: {second}");
+        assert_eq!(full[kind]["unchanged"], first[kind]["total"]);
+    }
 
     // One product sells out: the next sync re-embeds that product and nothing else.
     let types = call(home.path(), url, "list_all_product_types", json!({}));
@@ -133,10 +142,30 @@ async fn sync_embeds_what_changed_and_the_memory_tools_answer() {
             );
         }
     }
+    // The store's own writes reached the event log; an incremental sync applies them and
+    // reads only what changed: the one product.
     let third = ok_json(&run(home.path(), url, &["sync", "--json"]));
+    assert_eq!(third["mode"], "incremental");
     assert_eq!(third["products"]["updated"], 1, "{third}");
-    assert_eq!(third["products"]["unchanged"], products - 1);
+    assert_eq!(third["products"]["total"], 1, "{third}");
     assert_eq!(third["customers"]["updated"], 0);
+    let events = ok_json(&run(
+        home.path(),
+        url,
+        &["events", "list", "--json", "--type", "inventory.changed"],
+    ));
+    let events = events.as_array().unwrap();
+    assert_eq!(
+        events.len(),
+        2 * available.len(),
+        "one event per stock change"
+    );
+    assert!(
+        events.iter().all(|e| !e["processed_at"].is_null()),
+        "{events:?}"
+    );
+    let full = ok_json(&run(home.path(), url, &["sync", "--json", "--full"]));
+    assert_eq!(full["products"]["unchanged"], products, "{full}");
 
     // Filters hold whatever the similarity says: in-stock only never returns it.
     let found = call(

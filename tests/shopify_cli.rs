@@ -609,3 +609,64 @@ async fn serve_stores_signed_webhooks_in_the_event_log_before_answering() {
         "names the types"
     );
 }
+
+/// `bench shopify` at a tiny size: every record of the fake shop comes back through the
+/// bulk export and the paged reads, and every webhook delivery is answered 200.
+#[test]
+fn bench_shopify_reads_every_record_and_answers_every_delivery() {
+    let home = tempfile::tempdir().unwrap();
+    let pg = std::env::var("SHOPKEEPER_TEST_POSTGRES_URL").ok();
+    let mut args = vec![
+        "bench",
+        "shopify",
+        "--products",
+        "12",
+        "--variants",
+        "3",
+        "--orders",
+        "40",
+        "--small-orders",
+        "10",
+        "--customers",
+        "9",
+        "--paged-products",
+        "6",
+        "--restore-rate",
+        "5000",
+        "--deliveries",
+        "30",
+        "--concurrency",
+        "3",
+    ];
+    if let Some(url) = &pg {
+        args.extend(["--database-url", url.as_str()]);
+    } else {
+        eprintln!(
+            "notice: SHOPKEEPER_TEST_POSTGRES_URL unset; bench shopify's PostgreSQL intake not run"
+        );
+    }
+    let out = run(home.path(), None, &args, &[]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains("12 products (36 variants), 10 orders, 9 customers:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("12 products (36 variants), 40 orders, 9 customers:"),
+        "{stdout}"
+    );
+    // Paged: 6 products, twice as many orders, as many customers.
+    assert!(stdout.contains("  24 records in "), "{stdout}");
+    assert!(
+        stdout.contains("SQLite: 30 deliveries, 3 at once"),
+        "{stdout}"
+    );
+    if pg.is_some() {
+        assert!(
+            stdout.contains("PostgreSQL: 30 deliveries, 3 at once"),
+            "{stdout}"
+        );
+    }
+    assert!(!stdout.contains("not answered 200"), "{stdout}");
+}

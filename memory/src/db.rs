@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0005_outbox_claims.sql"),
     ),
     (6, "events", include_str!("../migrations/0006_events.sql")),
+    (
+        7,
+        "sync_marks",
+        include_str!("../migrations/0007_sync_marks.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -299,6 +299,29 @@ impl AppDb {
         Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
     }
 
+    /// When memory of `shop_id` last caught up with its store (Unix ms), if it ever did.
+    pub async fn sync_mark(&self, shop_id: &str) -> Result<Option<i64>, DbError> {
+        Ok(sqlx::query_scalar(
+            "SELECT synced_at FROM sync_marks WHERE shop_id = $1 AND kind = 'all'",
+        )
+        .bind(shop_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Records that memory of `shop_id` caught up with its store as of `at` (Unix ms).
+    pub async fn set_sync_mark(&self, shop_id: &str, at: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO sync_marks (shop_id, kind, synced_at) VALUES ($1, 'all', $2) \
+             ON CONFLICT (shop_id, kind) DO UPDATE SET synced_at = excluded.synced_at",
+        )
+        .bind(shop_id)
+        .bind(at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     /// Marks every unapplied event of `shop_id` received before `until` (Unix ms) applied;
     /// returns how many.
     pub async fn mark_events_covered(&self, shop_id: &str, until: i64) -> Result<u64, DbError> {

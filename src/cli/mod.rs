@@ -73,12 +73,16 @@ enum Command {
     /// The local embedding model: fetch it once, check it.
     #[command(subcommand)]
     Models(models::ModelsCommand),
-    /// Bring search memory up to date with the store: embed products and customers
-    /// that changed since the last sync, drop what is gone, link customer profiles.
+    /// Bring search memory up to date with the store: apply pending events, embed products
+    /// and customers that changed since the last sync, drop what is gone, link profiles.
     Sync {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Read the whole store again (bulk exports on Shopify), also after an earlier sync;
+        /// without it, a sync after the first reads only what changed since.
+        #[arg(long)]
+        full: bool,
     },
     /// Run the chat fronts configured in shopkeeper.toml ([telegram], [slack], [discord]).
     Serve {
@@ -179,7 +183,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => demo::run().await,
         Command::Events(cmd) => events::run(config, cmd).await,
         Command::Models(cmd) => models::run(cmd).await,
-        Command::Sync { json } => recall::run(config, json).await,
+        Command::Sync { json, full } => recall::run(config, json, full).await,
         Command::Serve { check } => serve::run(config, check).await,
         Command::Tool(cmd) => tool::run(config, cmd).await,
         Command::Approvals(cmd) => approvals::run(config, cmd).await,

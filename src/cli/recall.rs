@@ -8,7 +8,7 @@ use shopkeeper_memory::embed::Embedder;
 use shopkeeper_memory::embed::models::{self, MINILM};
 use shopkeeper_memory::embed::openai::OpenAiEmbedder;
 use shopkeeper_memory::vector::VectorStore;
-use shopkeeper_tools::recall::sync::{SyncProgress, SyncReport, sync};
+use shopkeeper_tools::recall::sync::{SyncProgress, SyncReport, sync, sync_since};
 use shopkeeper_tools::recall::{Backends, Opener};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -170,8 +170,12 @@ fn print_report(report: &SyncReport) {
     );
 }
 
-/// `shopkeeper sync [--json]`.
-pub async fn run(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+/// How far back an incremental sync reads before its mark: clocks of the shop and of this
+/// machine differ, and a record changed during the last sync may carry an earlier time.
+const OVERLAP_MS: i64 = 5 * 60 * 1000;
+
+/// `shopkeeper sync [--json] [--full]`.
+pub async fn run(config: Option<&Path>, json: bool, full: bool) -> anyhow::Result<ExitCode> {
     let ops = Ops::open(config).await?;
     let mut bar: Option<indicatif::ProgressBar> = None;
     let mut on_progress = |p: SyncProgress| match p {
@@ -205,17 +209,53 @@ pub async fn run(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> 
         }
     };
     let commerce = ops.store().commerce();
+    let shop = ops.recall.shop().to_string();
     let started = shopkeeper_memory::db::now_millis();
-    let result = sync(commerce.as_ref(), &ops.recall, &mut on_progress).await;
+    let since = match (full, ops.db().sync_mark(&shop).await?) {
+        (false, Some(mark)) => chrono::DateTime::from_timestamp_millis(mark - OVERLAP_MS),
+        _ => None,
+    };
+    let result = match since {
+        Some(since) => {
+            let report = sync_since(commerce.as_ref(), &ops.recall, since, &mut on_progress).await;
+            // A deletion is only known from its event: apply what the log still holds.
+            if report.is_ok() {
+                shopkeeper_tools::recall::apply::apply_events(
+                    commerce.as_ref(),
+                    &ops.recall,
+                    ops.db(),
+                    10_000,
+                )
+                .await?;
+            }
+            report
+        }
+        None => sync(commerce.as_ref(), &ops.recall, &mut on_progress).await,
+    };
     if result.is_ok() {
         // What the log said until now, the sync has read from the store itself.
         shopkeeper_tools::recall::apply::covered_by_sync(&ops.recall, ops.db(), started).await?;
+        ops.db().set_sync_mark(&shop, started).await?;
     }
     ops.close().await;
     let report = result?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    let mode = if since.is_some() {
+        "incremental"
     } else {
+        "full"
+    };
+    if json {
+        let mut v = serde_json::to_value(&report)?;
+        v["mode"] = serde_json::json!(mode);
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        match since {
+            Some(t) => println!(
+                "mode: incremental, what changed since {}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            None => println!("mode: full"),
+        }
         print_report(&report);
     }
     Ok(ExitCode::SUCCESS)

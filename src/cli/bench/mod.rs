@@ -4,6 +4,8 @@ mod agent;
 #[cfg(feature = "local-embeddings")]
 mod memory;
 mod router;
+#[cfg(feature = "shopify")]
+mod shopify;
 mod store;
 #[cfg(feature = "telegram")]
 mod telegram;
@@ -86,6 +88,41 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         concurrent: usize,
         /// Application database to use (default: a temporary SQLite file).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// The Shopify connector against the fake Admin API: a full export of a large shop
+    /// through bulk operations (time, requests, peak RSS at two sizes), paged queries at the
+    /// Standard plan's restore rate beside the best time that allows, webhook intake.
+    Shopify {
+        /// Products of the exported shop.
+        #[arg(long, default_value_t = 50_000)]
+        products: usize,
+        /// Variants of each product.
+        #[arg(long, default_value_t = 5)]
+        variants: usize,
+        /// Orders of the exported shop.
+        #[arg(long, default_value_t = 100_000)]
+        orders: usize,
+        /// Orders of the smaller export, to compare peak memory with.
+        #[arg(long, default_value_t = 10_000)]
+        small_orders: usize,
+        /// Customers of the exported shop.
+        #[arg(long, default_value_t = 20_000)]
+        customers: usize,
+        /// Products read through paged queries (orders twice as many, customers as many).
+        #[arg(long, default_value_t = 500)]
+        paged_products: usize,
+        /// Cost points restored a second for the paged reads.
+        #[arg(long, default_value_t = 100.0)]
+        restore_rate: f64,
+        /// Webhook deliveries.
+        #[arg(long, default_value_t = 5000)]
+        deliveries: usize,
+        /// Deliveries in flight at once.
+        #[arg(long, default_value_t = 50)]
+        concurrency: usize,
+        /// PostgreSQL for the intake figure (e.g. postgres://postgres@127.0.0.1/test).
         #[arg(long)]
         database_url: Option<String>,
     },
@@ -199,6 +236,46 @@ pub async fn run(config: Option<&std::path::Path>, cmd: BenchCommand) -> anyhow:
             chats,
             samples,
         } => telegram::run(messages, chats, samples).await,
+        #[cfg(feature = "shopify")]
+        BenchCommand::Shopify {
+            products,
+            variants,
+            orders,
+            small_orders,
+            customers,
+            paged_products,
+            restore_rate,
+            deliveries,
+            concurrency,
+            database_url,
+        } => {
+            use shopkeeper_connectors::shopify::fake::shop::Scale;
+            shopify::run(shopify::Plan {
+                full: Scale {
+                    products,
+                    variants,
+                    customers,
+                    orders,
+                },
+                small_orders,
+                paged: Scale {
+                    products: paged_products,
+                    variants,
+                    customers: paged_products,
+                    orders: paged_products * 2,
+                },
+                restore_rate,
+                deliveries,
+                concurrency,
+                database_url,
+            })
+            .await
+        }
+        #[cfg(not(feature = "shopify"))]
+        BenchCommand::Shopify { .. } => {
+            println!("shopify: skipped (built without `shopify`)");
+            Ok(ExitCode::SUCCESS)
+        }
         #[cfg(not(feature = "telegram"))]
         BenchCommand::Telegram { .. } => {
             println!("telegram: skipped (built without `telegram`)");

@@ -186,9 +186,12 @@ impl<'r> KindSync<'r> {
         backends.vectors.upsert(points).await.map_err(memory_err)
     }
 
-    /// Embeds the rest and, after a full read, removes what the store no longer has.
-    async fn finish(mut self) -> Result<(KindReport, HashSet<String>), ToolError> {
+    /// Embeds the rest and, after a full read (`full`), removes what the store no longer has.
+    async fn finish(mut self, full: bool) -> Result<(KindReport, HashSet<String>), ToolError> {
         self.flush().await?;
+        if !full {
+            return Ok((self.report, self.changed));
+        }
         let gone: Vec<String> = self
             .stored
             .keys()
@@ -229,7 +232,7 @@ pub async fn sync(
         progress(SyncProgress::Advance { done: 1 });
     }
     drop(all);
-    let (products_report, _) = products.finish().await?;
+    let (products_report, _) = products.finish(true).await?;
     progress(SyncProgress::Finish);
 
     // What each customer bought and how their orders stand, from one pass over orders.
@@ -273,7 +276,7 @@ pub async fn sync(
         progress(SyncProgress::Advance { done: 1 });
     }
     drop(all);
-    let (customers_report, _) = customers.finish().await?;
+    let (customers_report, _) = customers.finish(true).await?;
     progress(SyncProgress::Finish);
 
     Ok(SyncReport {
@@ -282,6 +285,111 @@ pub async fn sync(
         profiles_created: created,
         profiles_merged: merged,
     })
+}
+
+/// Brings memory up to date with what changed in `store` since `since`: products and
+/// customers updated since, and the customers of orders placed or changed since (their
+/// history is read again). Nothing is removed: deletions arrive as events.
+pub async fn sync_since(
+    store: &dyn Commerce,
+    recall: &Recall,
+    since: chrono::DateTime<chrono::Utc>,
+    progress: &mut (dyn FnMut(SyncProgress) + Send),
+) -> Result<SyncReport, ToolError> {
+    let changed = |cursor: Option<String>| PageQuery {
+        cursor,
+        limit: PAGE,
+        updated_since: Some(since),
+    };
+    progress(SyncProgress::Start {
+        kind: "products",
+        total: None,
+    });
+    let mut products = KindSync::start(recall, Kind::Product).await?;
+    let mut cursor = None;
+    loop {
+        let page = store.products(&changed(cursor)).await?;
+        for p in &page.items {
+            products.add(documents::product(p)).await?;
+            progress(SyncProgress::Advance { done: 1 });
+        }
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let (products_report, _) = products.finish(false).await?;
+    progress(SyncProgress::Finish);
+
+    // Whose memory may be stale: customers who changed, and those whose orders did.
+    let mut who: Vec<String> = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.customers(&changed(cursor)).await?;
+        who.extend(page.items.into_iter().map(|c| c.id));
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut query = OrderQuery {
+        page: changed(None),
+        ..OrderQuery::default()
+    };
+    loop {
+        let page = store.orders(&query).await?;
+        who.extend(page.items.into_iter().filter_map(|o| o.customer_id));
+        match page.next {
+            Some(c) => query.page.cursor = Some(c),
+            None => break,
+        }
+    }
+    who.sort();
+    who.dedup();
+    progress(SyncProgress::Start {
+        kind: "customers",
+        total: Some(who.len() as u64),
+    });
+    let mut customers = KindSync::start(recall, Kind::Customer).await?;
+    let (mut created, mut merged) = (0, 0);
+    for id in &who {
+        let c = store.customer(id).await?;
+        customers
+            .add(documents::customer(&c, &history_of(store, id).await?))
+            .await?;
+        let done = link_customer(recall, store.shop().connector, &c).await?;
+        created += usize::from(done.created);
+        merged += done.merged.len();
+        progress(SyncProgress::Advance { done: 1 });
+    }
+    let (customers_report, _) = customers.finish(false).await?;
+    progress(SyncProgress::Finish);
+    Ok(SyncReport {
+        products: products_report,
+        customers: customers_report,
+        profiles_created: created,
+        profiles_merged: merged,
+    })
+}
+
+/// What a customer's orders say about them, read page by page.
+async fn history_of(store: &dyn Commerce, customer: &str) -> Result<History, ToolError> {
+    let mut history = History::default();
+    let mut query = OrderQuery {
+        page: PageQuery::first(PAGE),
+        customer_id: Some(customer.to_string()),
+        ..OrderQuery::default()
+    };
+    loop {
+        let page = store.orders(&query).await?;
+        for o in &page.items {
+            history.add(o);
+        }
+        match page.next {
+            Some(next) => query.page.cursor = Some(next),
+            None => return Ok(history),
+        }
+    }
 }
 
 /// Links one customer of `connector` to its profile; returns what linking did.
@@ -316,22 +424,7 @@ pub async fn refresh_customer(
     recall: &Recall,
     customer: &Customer,
 ) -> Result<(), ToolError> {
-    let mut history = History::default();
-    let mut query = OrderQuery {
-        page: PageQuery::first(PAGE),
-        customer_id: Some(customer.id.clone()),
-        ..OrderQuery::default()
-    };
-    loop {
-        let page = store.orders(&query).await?;
-        for o in &page.items {
-            history.add(o);
-        }
-        match page.next {
-            Some(next) => query.page.cursor = Some(next),
-            None => break,
-        }
-    }
+    let history = history_of(store, &customer.id).await?;
     let mut one = KindSync::one(recall, Kind::Customer).await?;
     one.add(documents::customer(customer, &history)).await?;
     one.flush().await?;

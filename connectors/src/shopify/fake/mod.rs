@@ -90,6 +90,8 @@ pub struct Call {
     pub key: Option<String>,
     /// What the fake did: `ok`, `throttled`, `invalid`, `denied`, `failed`, `lost`...
     pub outcome: &'static str,
+    /// Cost points it spent (0 when it did not run).
+    pub cost: f64,
 }
 
 #[derive(Debug)]
@@ -309,6 +311,7 @@ async fn graphql(
             variables: Value::Null,
             key: None,
             outcome: "unauthorized",
+            cost: 0.0,
         });
         return (
             StatusCode::UNAUTHORIZED,
@@ -337,6 +340,7 @@ async fn graphql(
         variables: variables.clone(),
         key: None,
         outcome: "ok",
+        cost: 0.0,
     };
     if let Some(Trouble::Status(status)) = trouble {
         call.outcome = "failed";
@@ -497,6 +501,7 @@ async fn graphql(
             json!({"cost": {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": throttle}}),
         );
     }
+    call.cost = actual;
     let lost = {
         let mut lose = lock(&fake.lose);
         call.root_fields.iter().any(|f| match lose.get_mut(f) {

@@ -293,6 +293,22 @@ impl LocalStore {
     }
 }
 
+/// Whether a record changed at or after `since` (always, without `since`). Records the
+/// store never changed are as seeded: older than any sync, which can only follow the seed.
+async fn changed_since(
+    conn: &mut SqliteConnection,
+    kind: RecordKind,
+    id: &str,
+    since: Option<DateTime<Utc>>,
+) -> Result<bool, CommerceError> {
+    let Some(since) = since else {
+        return Ok(true);
+    };
+    Ok(extras::changed_at(conn, kind, id)
+        .await?
+        .is_some_and(|t| t >= since))
+}
+
 fn to_json<T: Serialize>(v: &T) -> Result<Value, CommerceError> {
     serde_json::to_value(v).map_err(|e| CommerceError::Corrupt(e.to_string()))
 }
@@ -358,10 +374,18 @@ impl Commerce for LocalStore {
                 }
             };
             let exhausted = query.customer_id.is_some() || rows.len() < SCAN as usize;
+            let mut unfiltered = query.clone();
+            unfiltered.page.updated_since = None;
             for (id, o) in rows {
+                let changed =
+                    changed_since(&mut conn, RecordKind::Order, &id, query.page.updated_since)
+                        .await?;
                 after = Some(id);
+                if !changed {
+                    continue;
+                }
                 let view = self.order_view(&mut conn, &o).await?;
-                if query.matches(&view) {
+                if unfiltered.matches(&view) {
                     out.push(view);
                     if out.len() == size {
                         break 'scan;
@@ -450,13 +474,9 @@ impl Commerce for LocalStore {
             None
         };
         let mut items = Vec::with_capacity(rows.len());
-        for (_, u) in rows {
-            let c = self.customer_view(&mut conn, &u).await?;
-            if page
-                .updated_since
-                .is_none_or(|since| c.updated_at.is_none_or(|t| t >= since))
-            {
-                items.push(c);
+        for (id, u) in rows {
+            if changed_since(&mut conn, RecordKind::Customer, &id, page.updated_since).await? {
+                items.push(self.customer_view(&mut conn, &u).await?);
             }
         }
         Ok(Page { items, next })
@@ -495,13 +515,9 @@ impl Commerce for LocalStore {
             None
         };
         let mut items = Vec::with_capacity(rows.len());
-        for (_, p) in rows {
-            let view = self.product_view(&mut conn, &p).await?;
-            if page
-                .updated_since
-                .is_none_or(|since| view.updated_at.is_none_or(|t| t >= since))
-            {
-                items.push(view);
+        for (id, p) in rows {
+            if changed_since(&mut conn, RecordKind::Product, &id, page.updated_since).await? {
+                items.push(self.product_view(&mut conn, &p).await?);
             }
         }
         Ok(Page { items, next })
