@@ -84,7 +84,8 @@ enum Command {
         #[arg(long)]
         full: bool,
     },
-    /// Run the chat fronts configured in shopkeeper.toml ([telegram], [slack], [discord]).
+    /// Run the chat fronts configured in shopkeeper.toml ([telegram], [slack], [discord])
+    /// and Shopify's webhook intake ([shopify] webhook_secret).
     Serve {
         /// Validate the configuration without connecting, then exit (0 valid, 2 not).
         #[arg(long)]

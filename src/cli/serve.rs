@@ -1,5 +1,6 @@
-//! `shopkeeper serve`: the chat fronts (Telegram, Slack, Discord) in one process, next to
-//! the outbox relay; `--check` validates their configuration without connecting.
+//! `shopkeeper serve`: the chat fronts (Telegram, Slack, Discord) and Shopify's webhook
+//! intake in one process, next to the outbox relay and the event worker; `--check`
+//! validates their configuration without connecting.
 
 use super::session::{EXIT_NOT_CONFIGURED, Ops, load_config};
 use anyhow::Context;

@@ -5,9 +5,9 @@
 
 use super::Recall;
 use super::documents::{self, Document, History};
-use crate::commerce::Commerce;
 use crate::commerce::model::Customer;
 use crate::commerce::query::{OrderQuery, PageQuery};
+use crate::commerce::{Commerce, paged};
 use crate::error::ToolError;
 use futures::StreamExt;
 use shopkeeper_memory::profiles::{Identity, Link};
@@ -296,54 +296,43 @@ pub async fn sync_since(
     since: chrono::DateTime<chrono::Utc>,
     progress: &mut (dyn FnMut(SyncProgress) + Send),
 ) -> Result<SyncReport, ToolError> {
-    let changed = |cursor: Option<String>| PageQuery {
-        cursor,
+    let changed = move |page: PageQuery| PageQuery {
         limit: PAGE,
         updated_since: Some(since),
+        ..page
     };
     progress(SyncProgress::Start {
         kind: "products",
         total: None,
     });
     let mut products = KindSync::start(recall, Kind::Product).await?;
-    let mut cursor = None;
-    loop {
-        let page = store.products(&changed(cursor)).await?;
-        for p in &page.items {
-            products.add(documents::product(p)).await?;
-            progress(SyncProgress::Advance { done: 1 });
-        }
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
+    let mut changed_products = paged(|page| async move { store.products(&changed(page)).await });
+    while let Some(p) = changed_products.next().await {
+        products.add(documents::product(&p?)).await?;
+        progress(SyncProgress::Advance { done: 1 });
     }
+    drop(changed_products);
     let (products_report, _) = products.finish(false).await?;
     progress(SyncProgress::Finish);
 
     // Whose memory may be stale: customers who changed, and those whose orders did.
     let mut who: Vec<String> = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store.customers(&changed(cursor)).await?;
-        who.extend(page.items.into_iter().map(|c| c.id));
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
+    let mut changed_customers = paged(|page| async move { store.customers(&changed(page)).await });
+    while let Some(c) = changed_customers.next().await {
+        who.push(c?.id);
     }
-    let mut query = OrderQuery {
-        page: changed(None),
-        ..OrderQuery::default()
-    };
-    loop {
-        let page = store.orders(&query).await?;
-        who.extend(page.items.into_iter().filter_map(|o| o.customer_id));
-        match page.next {
-            Some(c) => query.page.cursor = Some(c),
-            None => break,
-        }
+    drop(changed_customers);
+    let mut changed_orders = paged(|page| async move {
+        let query = OrderQuery {
+            page: changed(page),
+            ..OrderQuery::default()
+        };
+        store.orders(&query).await
+    });
+    while let Some(o) = changed_orders.next().await {
+        who.extend(o?.customer_id);
     }
+    drop(changed_orders);
     who.sort();
     who.dedup();
     progress(SyncProgress::Start {
@@ -375,21 +364,21 @@ pub async fn sync_since(
 /// What a customer's orders say about them, read page by page.
 async fn history_of(store: &dyn Commerce, customer: &str) -> Result<History, ToolError> {
     let mut history = History::default();
-    let mut query = OrderQuery {
-        page: PageQuery::first(PAGE),
-        customer_id: Some(customer.to_string()),
-        ..OrderQuery::default()
-    };
-    loop {
-        let page = store.orders(&query).await?;
-        for o in &page.items {
-            history.add(o);
-        }
-        match page.next {
-            Some(next) => query.page.cursor = Some(next),
-            None => return Ok(history),
-        }
+    let mut orders = paged(|page| async move {
+        let query = OrderQuery {
+            page: PageQuery {
+                limit: PAGE,
+                ..page
+            },
+            customer_id: Some(customer.to_string()),
+            ..OrderQuery::default()
+        };
+        store.orders(&query).await
+    });
+    while let Some(o) = orders.next().await {
+        history.add(&o?);
     }
+    Ok(history)
 }
 
 /// Links one customer of `connector` to its profile; returns what linking did.

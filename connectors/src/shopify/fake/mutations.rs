@@ -325,6 +325,18 @@ fn location_name(id: &str) -> &'static str {
         .map_or("?", |(_, n)| n)
 }
 
+/// The refusal of an inventory change whose reason is not one Shopify knows.
+fn invalid_reason(input: &Value) -> Option<Value> {
+    (!REASONS.contains(&input["reason"].as_str().unwrap_or_default())).then(|| {
+        refuse(
+            "userErrors",
+            &["input", "reason"],
+            "The specified reason is invalid",
+            Some("INVALID_REASON"),
+        )
+    })
+}
+
 fn inventory_adjust(shop: &mut Shop, input: &Value) -> Value {
     const ERRORS: &str = "userErrors";
     if input["name"] != "available" {
@@ -335,13 +347,8 @@ fn inventory_adjust(shop: &mut Shop, input: &Value) -> Value {
             Some("INVALID_QUANTITY_NAME"),
         );
     }
-    if !REASONS.contains(&input["reason"].as_str().unwrap_or_default()) {
-        return refuse(
-            ERRORS,
-            &["input", "reason"],
-            "The specified reason is invalid",
-            Some("INVALID_REASON"),
-        );
+    if let Some(refused) = invalid_reason(input) {
+        return refused;
     }
     let changes = input["changes"].as_array().cloned().unwrap_or_default();
     // Check every change first: a refusal changes nothing.
@@ -396,13 +403,8 @@ fn inventory_set(shop: &mut Shop, input: &Value) -> Value {
             Some("INVALID_NAME"),
         );
     }
-    if !REASONS.contains(&input["reason"].as_str().unwrap_or_default()) {
-        return refuse(
-            ERRORS,
-            &["input", "reason"],
-            "The specified reason is invalid",
-            Some("INVALID_REASON"),
-        );
+    if let Some(refused) = invalid_reason(input) {
+        return refused;
     }
     let quantities = input["quantities"].as_array().cloned().unwrap_or_default();
     for q in &quantities {

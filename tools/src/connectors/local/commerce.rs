@@ -467,12 +467,7 @@ impl Commerce for LocalStore {
             false,
         )
         .await?;
-        let full = rows.len() == page.size() as usize;
-        let next = if full {
-            rows.last().map(|(id, _)| id.clone())
-        } else {
-            None
-        };
+        let next = next_cursor(&rows, page);
         let mut items = Vec::with_capacity(rows.len());
         for (id, u) in rows {
             if changed_since(&mut conn, RecordKind::Customer, &id, page.updated_since).await? {
@@ -508,12 +503,7 @@ impl Commerce for LocalStore {
             false,
         )
         .await?;
-        let full = rows.len() == page.size() as usize;
-        let next = if full {
-            rows.last().map(|(id, _)| id.clone())
-        } else {
-            None
-        };
+        let next = next_cursor(&rows, page);
         let mut items = Vec::with_capacity(rows.len());
         for (id, p) in rows {
             if changed_since(&mut conn, RecordKind::Product, &id, page.updated_since).await? {
@@ -1008,4 +998,11 @@ impl Commerce for LocalStore {
         })
         .transpose()
     }
+}
+
+/// The cursor of the page after `rows`: the last id, when the page came back full.
+fn next_cursor<T>(rows: &[(String, T)], page: &PageQuery) -> Option<String> {
+    (rows.len() == page.size() as usize)
+        .then(|| rows.last().map(|(id, _)| id.clone()))
+        .flatten()
 }
