@@ -2,6 +2,10 @@
 //! the built-in store's own write, or an event pushed by hand is stored once (the
 //! source's event id is the de-duplication key) before anyone acknowledges it; memory
 //! sync and workflows read it from here.
+//!
+//! `processed_at`, `attempts` and `error` are memory's own progress through the log. A
+//! second consumer (workflows) keeps its progress in its own table, keyed by consumer and
+//! event id, so neither can skip or hold back the other; events are never rewritten.
 
 use crate::db::{AppDb, DbError, now_millis};
 use serde::{Deserialize, Serialize};
